@@ -1,0 +1,59 @@
+"""Companion package of *Neural networks: brain and machine*.
+
+Importing it is cheap and changes nothing: no TensorFlow, no seeding, no plotting
+style. Each chapter calls :func:`setup` once, visibly, in its first code cell.
+"""
+
+from __future__ import annotations
+
+import os
+import random
+from typing import NamedTuple
+
+__version__ = "0.1.0"
+__all__ = ["Setup", "__version__", "setup"]
+
+# Environment variables read by TensorFlow's C++ runtime when it is first loaded.
+_TF_QUIET_ENV = {
+    "TF_CPP_MIN_LOG_LEVEL": "3",  # C++ INFO/WARNING/ERROR lines
+    "TF_CPP_MIN_VLOG_LEVEL": "0",
+    "ABSL_MIN_LOG_LEVEL": "3",  # absl-based logging in recent TF builds
+    "GRPC_VERBOSITY": "ERROR",
+}
+
+
+class Setup(NamedTuple):
+    """What `setup` configured; its repr is the visible first output of every chapter."""
+
+    seed: int
+    tensorflow: bool
+    threads: int | None
+
+
+def setup(seed: int = 0, *, tensorflow: bool = False, threads: int = 2) -> Setup:
+    """Seed and configure everything a chapter uses (called at the top of every chapter).
+
+    Seeds Python's and NumPy's generators and sets the book's matplotlib style.
+    With ``tensorflow=True`` it also imports TensorFlow with its start-up log lines
+    silenced, fixes its thread pools to ``threads`` so that results do not depend on
+    how many cores a machine reports, and seeds Keras.
+    Returns a `Setup` record of what it did.
+    """
+    if not isinstance(seed, int) or seed < 0:
+        raise ValueError(f"seed must be a non-negative int; got {seed!r}")
+    if not isinstance(threads, int) or threads < 1:
+        raise ValueError(f"threads must be a positive int; got {threads!r}")
+    import numpy as np
+
+    from companion.plotting import use_book_style
+
+    for key, value in _TF_QUIET_ENV.items():
+        os.environ.setdefault(key, value)
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 (the legacy global generator that older code and libraries use)
+    use_book_style()
+    if tensorflow:
+        from companion.tfsetup import configure_tensorflow
+
+        configure_tensorflow(seed=seed, threads=threads)
+    return Setup(seed=seed, tensorflow=tensorflow, threads=threads if tensorflow else None)

@@ -1,0 +1,85 @@
+"""Activation functions and their derivatives (chapters 1 and 2); NumPy only.
+
+Each activation is a pair ``(f, f_prime)`` registered in :data:`ACTIVATIONS`, so the
+chapters and the networks look them up by name and never re-derive a derivative.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+__all__ = ["ACTIVATIONS", "get_activation", "identity", "relu", "sigmoid", "step", "tanh"]
+
+
+def step(z):
+    """Heaviside step, 1 where z >= 0 (the perceptron's activation, chapter 1)."""
+    return (np.asarray(z) >= 0).astype(float)
+
+
+def step_prime(z):
+    """Derivative of the step: 0 almost everywhere, which is why it cannot be trained by gradients."""
+    return np.zeros_like(np.asarray(z, dtype=float))
+
+
+def sigmoid(z):
+    """Logistic function 1 / (1 + e^-z), computed without overflow (chapters 1 and 2)."""
+    z = np.asarray(z, dtype=float)
+    out = np.empty_like(z)
+    pos = z >= 0
+    out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
+    ez = np.exp(z[~pos])
+    out[~pos] = ez / (1.0 + ez)
+    return out
+
+
+def sigmoid_prime(z):
+    """sigma'(z) = sigma(z) (1 - sigma(z)), at most 1/4 (chapter 2's saturation experiment)."""
+    s = sigmoid(z)
+    return s * (1.0 - s)
+
+
+def tanh(z):
+    """Hyperbolic tangent (chapters 1, 2 and 4)."""
+    return np.tanh(z)
+
+
+def tanh_prime(z):
+    """tanh'(z) = 1 - tanh(z)^2."""
+    return 1.0 - np.tanh(z) ** 2
+
+
+def relu(z):
+    """max(0, z) (chapters 1 to 3)."""
+    return np.maximum(z, 0.0)
+
+
+def relu_prime(z):
+    """1 where z > 0, else 0 (the subgradient 0 is used at z = 0, as frameworks do)."""
+    return (np.asarray(z) > 0).astype(float)
+
+
+def identity(z):
+    """f(z) = z, for linear output layers (chapter 2's regression)."""
+    return np.asarray(z, dtype=float)
+
+
+def identity_prime(z):
+    """Derivative of the identity: 1."""
+    return np.ones_like(np.asarray(z, dtype=float))
+
+
+ACTIVATIONS = {
+    "step": (step, step_prime),
+    "sigmoid": (sigmoid, sigmoid_prime),
+    "tanh": (tanh, tanh_prime),
+    "relu": (relu, relu_prime),
+    "identity": (identity, identity_prime),
+}
+
+
+def get_activation(name: str):
+    """Return ``(f, f_prime)`` for an activation name (chapters 1 and 2)."""
+    try:
+        return ACTIVATIONS[name]
+    except KeyError:
+        raise ValueError(f"unknown activation {name!r}; choose one of {sorted(ACTIVATIONS)}") from None

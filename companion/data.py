@@ -1,0 +1,147 @@
+"""Loading and verifying MNIST (used by every chapter that touches real data).
+
+Sources, in order: the ``path`` argument, the ``MNIST_PATH`` environment variable,
+Keras' cached download (``$KERAS_HOME/datasets/mnist.npz``, default ``~/.keras``),
+and finally Keras' own downloader for readers with internet. Every local file is
+opened without pickle and checked array by array against known SHA-256 hashes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import zipfile
+from pathlib import Path
+
+import numpy as np
+
+__all__ = [
+    "MNIST_ENV_VAR",
+    "MNIST_SHA256",
+    "MNISTNotFoundError",
+    "keras_cache_file",
+    "load_mnist",
+    "load_mnist_file",
+    "scale_images",
+    "verify_mnist_arrays",
+]
+
+MNIST_ENV_VAR = "MNIST_PATH"
+
+# SHA-256 of each array's raw bytes in C order, as published with the data.
+MNIST_SHA256 = {
+    "x_train": "741c988805d008ac6e4c904b69001ba184c24b2c540a4ef403f4c71b676cf757",
+    "y_train": "1feba77c54802fa5339a11837ea4b2866434b83314ec45192930f1df69120c13",
+    "x_test": "6d87418db22cc8025d05968bec9bd5c3932904b23485740db143a061a2c9d161",
+    "y_test": "ddeff807876a9661a1110d45c266c86239a3a1b7d37da0c3716a7a683c852ff5",
+}
+MNIST_SHAPES = {
+    "x_train": (60000, 28, 28),
+    "y_train": (60000,),
+    "x_test": (10000, 28, 28),
+    "y_test": (10000,),
+}
+
+_HOW_TO_GET = (
+    "To get MNIST, either connect to the internet once (Keras downloads it to {cache}), "
+    "or point the environment variable MNIST_PATH at a local mnist.npz, e.g. "
+    "`export MNIST_PATH=/path/to/mnist.npz` (the project's CI uses ../shared/data/mnist.npz)."
+)
+
+
+class MNISTNotFoundError(FileNotFoundError):
+    """No MNIST source could be reached (no file given, none cached, no network)."""
+
+
+def keras_cache_file() -> Path:
+    """Where Keras caches its MNIST download (used by `load_mnist`)."""
+    home = Path(os.environ.get("KERAS_HOME", Path.home() / ".keras"))
+    return home / "datasets" / "mnist.npz"
+
+
+def _sha256(array: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
+
+
+def verify_mnist_arrays(arrays: dict[str, np.ndarray], source: str = "MNIST") -> None:
+    """Raise ValueError unless `arrays` are exactly the published MNIST arrays."""
+    for key, expected_shape in MNIST_SHAPES.items():
+        if key not in arrays:
+            raise ValueError(f"{source}: missing array {key!r}; found {sorted(arrays)}")
+        array = arrays[key]
+        if array.dtype != np.uint8:
+            raise ValueError(f"{source}: {key} must have dtype uint8; got {array.dtype}")
+        if array.shape != expected_shape:
+            raise ValueError(f"{source}: {key} must have shape {expected_shape}; got {array.shape}")
+        if _sha256(array) != MNIST_SHA256[key]:
+            raise ValueError(
+                f"{source}: {key} does not match the published SHA-256; the file is "
+                "corrupt or not the original MNIST. Download it again."
+            )
+
+
+MNISTSplits = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+
+def load_mnist_file(path: str | os.PathLike) -> MNISTSplits:
+    """Load and verify a local mnist.npz (no pickle) as Keras' tuples (used by `load_mnist`)."""
+    path = Path(path)
+    if not path.is_file():
+        raise MNISTNotFoundError(f"MNIST file not found: {path}. " + _HOW_TO_GET.format(cache=keras_cache_file()))
+    if not zipfile.is_zipfile(path):
+        raise ValueError(f"{path}: not a readable .npz (not a zip archive); it may be truncated: download it again")
+    try:
+        with np.load(path, allow_pickle=False) as npz:
+            arrays = {key: npz[key] for key in npz.files}
+    except ValueError as exc:  # object arrays need pickle, which we refuse
+        raise ValueError(f"{path}: refusing to load pickled data ({exc}); MNIST holds plain uint8 arrays") from None
+    except (zipfile.BadZipFile, OSError, EOFError) as exc:
+        raise ValueError(f"{path}: not a readable .npz file ({exc}); it may be truncated, download it again") from None
+    verify_mnist_arrays(arrays, source=str(path))
+    return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
+
+
+def _download_with_keras() -> MNISTSplits:
+    """Fetch MNIST through Keras (imports TensorFlow; needs the internet once)."""
+    from companion.tfsetup import silenced_stderr
+
+    cache = keras_cache_file()
+    try:
+        with silenced_stderr():  # TensorFlow's start-up lines would bury the message that matters
+            from keras.datasets import mnist
+    except ImportError as exc:
+        raise MNISTNotFoundError(
+            f"No local MNIST and Keras is not importable ({exc}). " + _HOW_TO_GET.format(cache=cache)
+        ) from None
+    try:
+        (x_train, y_train), (x_test, y_test) = mnist.load_data()
+    except Exception as exc:  # Keras wraps network failures in plain Exceptions
+        raise MNISTNotFoundError(
+            f"MNIST is not available: {MNIST_ENV_VAR} is not set, it is not in Keras' cache {cache}, "
+            f"and the download failed ({type(exc).__name__}: {exc}). " + _HOW_TO_GET.format(cache=cache)
+        ) from None
+    arrays = {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}
+    verify_mnist_arrays(arrays, source="Keras' MNIST download")
+    return (x_train, y_train), (x_test, y_test)
+
+
+def load_mnist(path: str | os.PathLike | None = None) -> MNISTSplits:
+    """Return ``(x_train, y_train), (x_test, y_test)`` as verified uint8 arrays (every chapter).
+
+    ``path`` wins, then ``$MNIST_PATH``, then Keras' cache, then a Keras download.
+    """
+    if path is None:
+        path = os.environ.get(MNIST_ENV_VAR) or None
+    if path is not None:
+        return load_mnist_file(path)
+    if keras_cache_file().is_file():
+        return load_mnist_file(keras_cache_file())
+    return _download_with_keras()
+
+
+def scale_images(x: np.ndarray, dtype=np.float32) -> np.ndarray:
+    """Map uint8 pixels 0..255 to floats in [0, 1] (chapters 2, 3 and 5)."""
+    x = np.asarray(x)
+    if x.dtype != np.uint8:
+        raise ValueError(f"images must be uint8 pixels 0..255; got dtype {x.dtype}")
+    return x.astype(dtype) / dtype(255.0)

@@ -1,0 +1,144 @@
+"""The leaky integrate-and-fire neuron and the perceptron (chapter 1); NumPy only.
+
+Units throughout: time in ms, voltage in mV, resistance in MOhm, current in nA
+(so that R * I is in mV) and firing rates in spikes per second (Hz).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from companion.activations import step
+
+__all__ = ["LIFParams", "PerceptronHistory", "lif_rate", "lif_simulate", "perceptron_train", "rate_from_spikes"]
+
+
+@dataclass(frozen=True)
+class LIFParams:
+    """Parameters of a leaky integrate-and-fire neuron (chapter 1)."""
+
+    tau_m: float = 10.0  # membrane time constant, ms
+    r_m: float = 10.0  # membrane resistance, MOhm
+    v_rest: float = -65.0  # resting (leak reversal) potential, mV
+    v_reset: float = -65.0  # potential after a spike, mV
+    v_th: float = -50.0  # spike threshold, mV
+    t_ref: float = 2.0  # absolute refractory period, ms
+
+    def __post_init__(self):
+        if not self.tau_m > 0:
+            raise ValueError(f"tau_m must be > 0 ms; got {self.tau_m}")
+        if not self.r_m > 0:
+            raise ValueError(f"r_m must be > 0 MOhm; got {self.r_m}")
+        if not self.t_ref >= 0:
+            raise ValueError(f"t_ref must be >= 0 ms; got {self.t_ref}")
+        if not self.v_reset < self.v_th:
+            raise ValueError(f"v_reset ({self.v_reset}) must be below v_th ({self.v_th})")
+
+
+def lif_simulate(current, dt: float, params: LIFParams = LIFParams(), v0=None, record_v: bool = True):
+    """Euler-integrate tau_m dV/dt = -(V - v_rest) + R I for many neurons at once (chapter 1).
+
+    ``current`` is ``(steps, neurons)`` in nA. Returns ``(v, spikes)``: the membrane
+    potential (``None`` unless ``record_v``) and a boolean spike array, both
+    ``(steps, neurons)``. After a spike, V is held at ``v_reset`` for ``t_ref``.
+    """
+    current = np.asarray(current, dtype=float)
+    if current.ndim != 2:
+        raise ValueError(f"current must be (steps, neurons) in nA; got shape {current.shape}")
+    if not dt > 0:
+        raise ValueError(f"dt must be a positive time step in ms; got {dt}")
+    if not np.all(np.isfinite(current)):
+        raise ValueError("current contains NaN or infinity")
+    steps, n = current.shape
+    v = np.full(n, params.v_rest, dtype=float) if v0 is None else np.array(v0, dtype=float)
+    if v.shape != (n,):
+        raise ValueError(f"v0 must have shape ({n},) to match current's {n} neurons; got {v.shape}")
+    refractory_left = np.zeros(n)
+    v_trace = np.empty((steps, n)) if record_v else None
+    spikes = np.zeros((steps, n), dtype=bool)
+    decay = dt / params.tau_m
+    for t in range(steps):
+        active = refractory_left <= 0
+        dv = decay * (-(v - params.v_rest) + params.r_m * current[t])
+        v = np.where(active, v + dv, params.v_reset)
+        fired = v >= params.v_th
+        spikes[t] = fired
+        v = np.where(fired, params.v_reset, v)
+        refractory_left = np.where(fired, params.t_ref, refractory_left - dt)
+        if record_v:
+            v_trace[t] = v
+    return v_trace, spikes
+
+
+def lif_rate(current, params: LIFParams = LIFParams()):
+    """Analytic firing rate (Hz) of the LIF neuron under constant current (chapter 1's f-I curve).
+
+    r(I) = 1 / (t_ref + tau_m ln((R I + v_rest - v_reset) / (R I + v_rest - v_th))) above
+    threshold (R I > v_th - v_rest), else 0. With v_reset = v_rest this is the textbook
+    r(I) = 1 / (t_ref + tau_m ln(R I / (R I - (v_th - v_reset)))).
+    """
+    current = np.asarray(current, dtype=float)
+    drive = params.r_m * current + params.v_rest
+    above = drive > params.v_th
+    safe = np.where(above, drive, params.v_th + 1.0)
+    period_ms = params.t_ref + params.tau_m * np.log((safe - params.v_reset) / (safe - params.v_th))
+    return np.where(above, 1000.0 / period_ms, 0.0)
+
+
+def rate_from_spikes(spikes, dt: float):
+    """Firing rate (Hz) of each neuron as 1 / mean inter-spike interval; 0 with < 2 spikes (chapter 1)."""
+    spikes = np.asarray(spikes, dtype=bool)
+    if spikes.ndim != 2:
+        raise ValueError(f"spikes must be (steps, neurons); got shape {spikes.shape}")
+    rates = np.zeros(spikes.shape[1])
+    for i in range(spikes.shape[1]):
+        times = np.flatnonzero(spikes[:, i]) * dt
+        if len(times) >= 2:
+            rates[i] = 1000.0 / np.mean(np.diff(times))
+    return rates
+
+
+@dataclass
+class PerceptronHistory:
+    """What `perceptron_train` did: weights after each epoch, errors and accuracy per epoch."""
+
+    weights: list[np.ndarray]
+    errors: list[int]
+    accuracy: list[float]
+    converged: bool
+
+
+def perceptron_train(x, y, lr: float = 1.0, epochs: int = 50, seed: int = 0) -> PerceptronHistory:
+    """Rosenblatt's rule w <- w + lr (y - y_hat) [x, 1] with a step output (chapter 1).
+
+    ``x`` is ``(n, features)``, ``y`` holds labels 0/1. The last weight is the bias.
+    Stops early once an epoch makes no mistake (``converged``).
+    """
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y)
+    if x.ndim != 2 or y.shape != (x.shape[0],):
+        raise ValueError(f"x must be (n, features) and y (n,); got {x.shape} and {y.shape}")
+    if not np.isin(y, (0, 1)).all():
+        raise ValueError("y must hold labels 0 and 1")
+    if not np.all(np.isfinite(x)):
+        raise ValueError("x contains NaN or infinity")
+    rng = np.random.default_rng(seed)
+    xb = np.hstack([x, np.ones((len(x), 1))])
+    w = np.zeros(xb.shape[1])
+    history = PerceptronHistory(weights=[w.copy()], errors=[], accuracy=[], converged=False)
+    for _ in range(epochs):
+        mistakes = 0
+        for i in rng.permutation(len(x)):
+            y_hat = step(xb[i] @ w)
+            if y_hat != y[i]:
+                w = w + lr * (y[i] - y_hat) * xb[i]
+                mistakes += 1
+        history.weights.append(w.copy())
+        history.errors.append(mistakes)
+        history.accuracy.append(float(np.mean(step(xb @ w) == y)))
+        if mistakes == 0:
+            history.converged = True
+            break
+    return history

@@ -1,0 +1,50 @@
+"""Pytest configuration shared by the unit tests and the notebooks (`pytest --nbval`)."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+# Keep TensorFlow's C++ start-up lines out of test output and notebook kernels.
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+
+def _execute_with_history(self, cell_input, allow_stdin=None):
+    """Run a cell as Jupyter does, with history, so a trailing ';' hides the result.
+
+    nbval 0.11 executes with ``store_history=False``; IPython 9 decides whether a
+    trailing semicolon silences a cell by reading the history, so without it every
+    ``plot(...);`` would show a ``<Figure ...>`` repr that the stored notebook lacks.
+    """
+    return self.kc.execute(cell_input, store_history=True, allow_stdin=allow_stdin, stop_on_error=False)
+
+
+try:
+    from nbval.kernel import RunningKernel
+except ImportError:  # nbval not installed: plain `pytest` still runs the unit tests
+    pass
+else:
+    RunningKernel.execute_cell_input = _execute_with_history
+
+
+def pytest_collectstart(collector):
+    """Do not compare stderr: warnings and library notices are not what a reader checks."""
+    if collector.fspath and collector.fspath.ext == ".ipynb":
+        collector.skip_compare += ("stderr",)
+
+
+def _needs_mnist(item) -> bool:
+    return item.fspath.ext == ".ipynb" or item.get_closest_marker("mnist") is not None
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """Fail once, clearly, when tests that need MNIST are collected and it cannot be had."""
+    if not any(_needs_mnist(item) for item in items):
+        return
+    from companion.data import MNISTNotFoundError, load_mnist
+
+    try:
+        load_mnist()
+    except (MNISTNotFoundError, ValueError) as exc:
+        pytest.exit(f"These tests need MNIST, which could not be loaded.\n{exc}", returncode=4)

@@ -1,0 +1,165 @@
+"""Tests of companion.data: the real MNIST verifies, every kind of bad file is refused."""
+
+from __future__ import annotations
+
+import hashlib
+import zipfile
+
+import numpy as np
+import pytest
+
+from companion import data
+from companion.data import MNISTNotFoundError, load_mnist, load_mnist_file, scale_images, verify_mnist_arrays
+
+
+@pytest.fixture
+def tiny_mnist(monkeypatch):
+    """Small stand-in arrays whose hashes and shapes we register as the published ones."""
+    rng = np.random.default_rng(0)
+    arrays = {
+        "x_train": rng.integers(0, 256, (6, 28, 28), dtype=np.uint8),
+        "y_train": rng.integers(0, 10, 6, dtype=np.uint8),
+        "x_test": rng.integers(0, 256, (2, 28, 28), dtype=np.uint8),
+        "y_test": rng.integers(0, 10, 2, dtype=np.uint8),
+    }
+    monkeypatch.setattr(data, "MNIST_SHAPES", {k: v.shape for k, v in arrays.items()})
+    monkeypatch.setattr(data, "MNIST_SHA256", {k: hashlib.sha256(v.tobytes()).hexdigest() for k, v in arrays.items()})
+    return arrays
+
+
+def save(tmp_path, arrays, name="mnist.npz"):
+    path = tmp_path / name
+    np.savez_compressed(path, **arrays)
+    return path
+
+
+def test_valid_file_loads_as_keras_tuples(tmp_path, tiny_mnist):
+    (x_train, y_train), (x_test, y_test) = load_mnist_file(save(tmp_path, tiny_mnist))
+    np.testing.assert_array_equal(x_train, tiny_mnist["x_train"])
+    np.testing.assert_array_equal(y_test, tiny_mnist["y_test"])
+    assert x_train.dtype == np.uint8 and x_test.shape == (2, 28, 28) and y_train.shape == (6,)
+
+
+def test_path_argument_beats_environment(tmp_path, tiny_mnist, monkeypatch):
+    monkeypatch.setenv("MNIST_PATH", str(tmp_path / "does-not-exist.npz"))
+    (x_train, _), _ = load_mnist(save(tmp_path, tiny_mnist))
+    assert x_train.shape == (6, 28, 28)
+
+
+def test_environment_variable_is_used(tmp_path, tiny_mnist, monkeypatch):
+    monkeypatch.setenv("MNIST_PATH", str(save(tmp_path, tiny_mnist)))
+    (_, y_train), _ = load_mnist()
+    np.testing.assert_array_equal(y_train, tiny_mnist["y_train"])
+
+
+def test_keras_cache_is_used_without_importing_keras(tmp_path, tiny_mnist, monkeypatch):
+    monkeypatch.delenv("MNIST_PATH", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    (tmp_path / "datasets").mkdir()
+    save(tmp_path / "datasets", tiny_mnist)
+    monkeypatch.setattr(data, "_download_with_keras", lambda: pytest.fail("must not download"))
+    (_, y_train), _ = load_mnist()
+    np.testing.assert_array_equal(y_train, tiny_mnist["y_train"])
+
+
+def test_missing_file_names_the_variable(tmp_path):
+    with pytest.raises(MNISTNotFoundError, match="MNIST_PATH"):
+        load_mnist_file(tmp_path / "nope.npz")
+
+
+def test_no_source_and_no_network_gives_one_clear_error(tmp_path, monkeypatch):
+    monkeypatch.delenv("MNIST_PATH", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+
+    class FakeMnist:
+        @staticmethod
+        def load_data():
+            raise Exception("URL fetch failure on https://example.invalid/mnist.npz: None -- no network")
+
+    import keras.datasets
+
+    monkeypatch.setattr(keras.datasets, "mnist", FakeMnist)
+    with pytest.raises(MNISTNotFoundError) as info:
+        load_mnist()
+    message = str(info.value)
+    assert "MNIST_PATH" in message and str(tmp_path / "datasets" / "mnist.npz") in message
+    assert info.value.__cause__ is None and info.value.__suppress_context__
+
+
+def test_wrong_hash_is_refused(tmp_path, tiny_mnist):
+    tiny_mnist["x_train"][0, 0, 0] ^= 1
+    path = save(tmp_path, tiny_mnist)
+    with pytest.raises(ValueError, match=r"x_train does not match the published SHA-256") as info:
+        load_mnist_file(path)
+    assert str(path) in str(info.value)
+
+
+def test_missing_key_is_refused(tmp_path, tiny_mnist):
+    del tiny_mnist["y_test"]
+    with pytest.raises(ValueError, match="missing array 'y_test'"):
+        load_mnist_file(save(tmp_path, tiny_mnist))
+
+
+@pytest.mark.parametrize(
+    ("key", "bad", "match"),
+    [
+        ("x_train", lambda a: a.astype(np.float32), "dtype uint8; got float32"),
+        ("y_train", lambda a: a[:-1], r"shape \(6,\); got \(5,\)"),
+    ],
+)
+def test_wrong_dtype_or_shape_is_refused(tmp_path, tiny_mnist, key, bad, match):
+    tiny_mnist[key] = bad(tiny_mnist[key])
+    with pytest.raises(ValueError, match=match):
+        load_mnist_file(save(tmp_path, tiny_mnist))
+
+
+def test_truncated_file_is_refused(tmp_path, tiny_mnist):
+    path = save(tmp_path, tiny_mnist)
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(ValueError, match="truncated") as info:
+        load_mnist_file(path)
+    assert str(path) in str(info.value)
+
+
+def test_garbage_file_is_refused(tmp_path):
+    path = tmp_path / "mnist.npz"
+    path.write_bytes(b"this is not a zip archive")
+    with pytest.raises(ValueError, match="not a readable .npz"):
+        load_mnist_file(path)
+
+
+def test_pickled_object_arrays_are_refused(tmp_path, tiny_mnist):
+    tiny_mnist["y_train"] = np.array([object()] * 6, dtype=object)
+    path = tmp_path / "mnist.npz"
+    np.savez(path, **tiny_mnist)  # object arrays are stored pickled
+    with pytest.raises(ValueError, match="refusing to load pickled data"):
+        load_mnist_file(path)
+
+
+def test_verify_rejects_an_empty_archive(tmp_path):
+    path = tmp_path / "empty.npz"
+    with zipfile.ZipFile(path, "w"):
+        pass
+    with pytest.raises(ValueError, match="missing array 'x_train'"):
+        load_mnist_file(path)
+
+
+@pytest.mark.mnist
+def test_real_mnist_matches_published_facts():
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    verify_mnist_arrays({"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test})
+    assert y_train[:10].tolist() == [5, 0, 4, 1, 9, 2, 1, 3, 1, 4]
+    assert y_test[:10].tolist() == [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
+    assert np.bincount(y_train).tolist() == [5923, 6742, 5958, 6131, 5842, 5421, 5918, 6265, 5851, 5949]
+    scaled = scale_images(x_train, dtype=np.float64)
+    assert scaled.mean() == pytest.approx(0.1307, abs=5e-5)
+    assert scaled.std() == pytest.approx(0.3081, abs=5e-5)
+
+
+def test_scale_images_range_and_dtype():
+    x = np.array([[0, 255], [51, 102]], dtype=np.uint8)
+    scaled = scale_images(x)
+    assert scaled.dtype == np.float32
+    np.testing.assert_allclose(scaled, [[0, 1], [0.2, 0.4]], rtol=1e-6)
+    with pytest.raises(ValueError, match="uint8"):
+        scale_images(x.astype(np.float64))
