@@ -36,6 +36,11 @@ class LIFParams:
         if not self.v_reset < self.v_th:
             raise ValueError(f"v_reset ({self.v_reset}) must be below v_th ({self.v_th})")
 
+    @property
+    def rheobase(self) -> float:
+        """The smallest constant current (nA) that makes the neuron fire: (v_th - v_rest) / R."""
+        return (self.v_th - self.v_rest) / self.r_m
+
 
 def lif_simulate(current, dt: float, params: LIFParams = LIFParams(), v0=None, record_v: bool = True):
     """Euler-integrate tau_m dV/dt = -(V - v_rest) + R I for many neurons at once (chapter 1).

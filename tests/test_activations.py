@@ -1,0 +1,45 @@
+"""Activations: the derivatives the chapters use agree with finite differences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from companion.activations import ACTIVATIONS, get_activation, sigmoid, step
+from companion.gradcheck import relative_error
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "identity"])
+def test_derivative_matches_central_differences(name):
+    f, f_prime = get_activation(name)
+    rng = np.random.default_rng(1)
+    z = rng.normal(scale=3.0, size=200)
+    z = z[np.abs(z) > 1e-3]  # keep clear of ReLU's kink
+    eps = 1e-6
+    numeric = (f(z + eps) - f(z - eps)) / (2 * eps)
+    assert relative_error(f_prime(z), numeric) < 1e-7
+
+
+def test_sigmoid_is_stable_for_large_inputs():
+    z = np.array([-1000.0, -50.0, 0.0, 50.0, 1000.0])
+    with np.errstate(over="raise"):
+        s = sigmoid(z)
+    np.testing.assert_allclose(s, [0.0, 1.9287498479639178e-22, 0.5, 1.0, 1.0], rtol=1e-12, atol=0)
+
+
+def test_sigmoid_derivative_is_at_most_a_quarter():
+    _, d = ACTIVATIONS["sigmoid"]
+    z = np.linspace(-10, 10, 2001)
+    assert d(z).max() == pytest.approx(0.25)
+    assert np.argmax(d(z)) == 1000
+
+
+def test_step_and_its_useless_derivative():
+    _, d = ACTIVATIONS["step"]
+    np.testing.assert_array_equal(step([-1.0, 0.0, 2.0]), [0.0, 1.0, 1.0])
+    assert not d(np.linspace(-3, 3, 7)).any()
+
+
+def test_unknown_activation_is_named():
+    with pytest.raises(ValueError, match="unknown activation 'softsign'"):
+        get_activation("softsign")
