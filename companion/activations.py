@@ -11,19 +11,26 @@ import numpy as np
 __all__ = ["ACTIVATIONS", "get_activation", "identity", "relu", "sigmoid", "step", "tanh"]
 
 
+def _float(z):
+    """z as a floating array, keeping float32 as float32 (so float32 networks stay fast)."""
+    z = np.asarray(z)
+    return z if np.issubdtype(z.dtype, np.floating) else z.astype(np.float64)
+
+
 def step(z):
     """Heaviside step, 1 where z >= 0 (the perceptron's activation, chapter 1)."""
-    return (np.asarray(z) >= 0).astype(float)
+    z = _float(z)
+    return (z >= 0).astype(z.dtype)
 
 
 def step_prime(z):
     """Derivative of the step: 0 almost everywhere, which is why it cannot be trained by gradients."""
-    return np.zeros_like(np.asarray(z, dtype=float))
+    return np.zeros_like(_float(z))
 
 
 def sigmoid(z):
     """Logistic function 1 / (1 + e^-z), computed without overflow (chapters 1 and 2)."""
-    z = np.asarray(z, dtype=float)
+    z = _float(z)
     out = np.empty_like(z)
     pos = z >= 0
     out[pos] = 1.0 / (1.0 + np.exp(-z[pos]))
@@ -55,17 +62,18 @@ def relu(z):
 
 def relu_prime(z):
     """1 where z > 0, else 0 (the subgradient 0 is used at z = 0, as frameworks do)."""
-    return (np.asarray(z) > 0).astype(float)
+    z = _float(z)
+    return (z > 0).astype(z.dtype)
 
 
 def identity(z):
     """f(z) = z, for linear output layers (chapter 2's regression)."""
-    return np.asarray(z, dtype=float)
+    return _float(z)
 
 
 def identity_prime(z):
     """Derivative of the identity: 1."""
-    return np.ones_like(np.asarray(z, dtype=float))
+    return np.ones_like(_float(z))
 
 
 ACTIVATIONS = {

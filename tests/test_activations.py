@@ -43,3 +43,10 @@ def test_step_and_its_useless_derivative():
 def test_unknown_activation_is_named():
     with pytest.raises(ValueError, match="unknown activation 'softsign'"):
         get_activation("softsign")
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_float32_stays_float32(name):
+    f, f_prime = get_activation(name)
+    z = np.linspace(-2, 2, 5, dtype=np.float32)
+    assert f(z).dtype == np.float32 and f_prime(z).dtype == np.float32

@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import array_shapes
 
-from companion.gradcheck import numerical_gradient, relative_error
+from companion.gradcheck import check_gradients, numerical_gradient, relative_error
 
 
 @settings(max_examples=25, deadline=None)
@@ -45,3 +45,17 @@ def test_bad_inputs_are_refused():
         relative_error(np.zeros(2), np.zeros(3))
     with pytest.raises(ValueError, match="NaN"):
         relative_error(np.array([np.nan]), np.zeros(1))
+
+
+def test_check_gradients_reports_each_parameter():
+    params = {"a": np.array([1.0, 2.0]), "b": np.array([[0.5]])}
+
+    def loss():
+        return float(np.sum(params["a"] ** 2) + 3 * params["b"].sum())
+
+    errors = check_gradients(loss, params, {"a": 2 * params["a"], "b": np.array([[3.0]])})
+    assert set(errors) == {"a", "b"} and max(errors.values()) < 1e-8
+    wrong = check_gradients(loss, params, {"a": params["a"], "b": np.array([[3.0]])})
+    assert wrong["a"] > 0.1 and wrong["b"] < 1e-8
+    with pytest.raises(ValueError, match="same names"):
+        check_gradients(loss, params, {"a": params["a"]})

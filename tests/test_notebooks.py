@@ -51,6 +51,11 @@ def test_notebook_is_stored_executed_and_clean(path):
             assert output.get("name") != "stderr", f"{path.name} cell {i} stored stderr: {text[:120]!r}"
             assert output["output_type"] != "error" or "raises-exception" in cell["metadata"].get("tags", [])
             assert not re.search(r"0x[0-9a-f]{6,}", text), f"{path.name} cell {i} stores a memory address"
+            assert "<Figure size" not in text or output["output_type"] == "display_data", (
+                f"{path.name} cell {i} shows a Figure repr: end the plotting line with ';'"
+            )
+            figures = sum("image/png" in o.get("data", {}) for o in cell["outputs"])
+            assert figures <= 1, f"{path.name} cell {i} shows {figures} figures: one per cell, ending with ';'"
             assert not re.search(r"(/work/|/tmp/|/root/|/home/)", text), f"{path.name} cell {i} stores an absolute path"
 
 

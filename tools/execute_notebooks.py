@@ -2,13 +2,15 @@
 
 Usage: ``python tools/execute_notebooks.py [book/chapter.ipynb ...]`` (default: every
 notebook under book/). Each notebook runs in its own directory with a new kernel;
-execution counts become 1..n and no timing metadata is stored, so diffs stay small.
+execution counts become 1..n, no timing metadata is stored, and a progress bar's
+intermediate states (overwritten with '\\r') are dropped, so diffs stay small.
 Set ``MNIST_PATH`` first if this machine has no internet.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import time
 from pathlib import Path
@@ -17,6 +19,28 @@ import nbformat
 from nbclient import NotebookClient
 
 ROOT = Path(__file__).resolve().parents[1]
+
+
+CARRIAGE_RETURN = re.compile(r"[^\n]*\r(?=[^\n])")
+
+
+def coalesce_streams(outputs: list) -> list:
+    """Merge consecutive outputs of the same stream and keep only what a terminal would show after '\\r'."""
+    merged = []
+    for output in outputs:
+        if (
+            output.output_type == "stream"
+            and merged
+            and merged[-1].output_type == "stream"
+            and (merged[-1].name == output.name)
+        ):
+            merged[-1].text += output.text
+        else:
+            merged.append(output)
+    for output in merged:
+        if output.output_type == "stream":
+            output.text = CARRIAGE_RETURN.sub("", output.text)
+    return merged
 
 
 def execute(path: Path, timeout: int) -> float:
@@ -34,6 +58,8 @@ def execute(path: Path, timeout: int) -> float:
     seconds = time.perf_counter() - start
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code":
+            cell.outputs = coalesce_streams(cell.outputs)
     nbformat.write(nb, path)
     return seconds
 

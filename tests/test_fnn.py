@@ -1,0 +1,153 @@
+"""Backpropagation in companion.fnn: every gradient against finite differences and TensorFlow."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from companion.fnn import (
+    MLP,
+    article_update,
+    dense_backward,
+    dense_forward,
+    mse_loss,
+    one_hot,
+    softmax,
+    softmax_cross_entropy,
+)
+from companion.gradcheck import check_gradients, numerical_gradient, relative_error
+
+
+def check_model_gradients(model, x, targets, tol=1e-7):
+    _, grads = model.loss_and_grads(x, targets)
+    errors = check_gradients(lambda: model.loss(x, targets)[0], model.params, grads)
+    assert max(errors.values()) < tol, errors
+
+
+@settings(max_examples=15, deadline=None)
+@given(
+    sizes=st.lists(st.integers(1, 6), min_size=2, max_size=4),
+    activation=st.sampled_from(["sigmoid", "tanh", "relu"]),
+    batch=st.integers(1, 5),
+    seed=st.integers(0, 10_000),
+)
+def test_cross_entropy_mlp_gradients_match_finite_differences(sizes, activation, batch, seed):
+    sizes = [*sizes[:-1], max(sizes[-1], 2)]  # at least two classes
+    rng = np.random.default_rng(seed)
+    model = MLP(sizes, activation=activation, loss="cross_entropy", seed=seed)
+    for p in model.params.values():  # non-zero biases so no ReLU sits exactly on its kink
+        p += rng.normal(scale=0.3, size=p.shape)
+    x = rng.normal(size=(batch, sizes[0]))
+    labels = rng.integers(0, sizes[-1], batch)
+    check_model_gradients(model, x, labels)
+
+
+@pytest.mark.parametrize("output_activation", ["identity", "sigmoid", "tanh"])
+def test_mse_mlp_gradients_match_finite_differences(output_activation):
+    rng = np.random.default_rng(3)
+    model = MLP([3, 5, 4, 2], activation="tanh", loss="mse", output_activation=output_activation, seed=1)
+    x, d = rng.normal(size=(6, 3)), rng.uniform(-0.5, 0.5, size=(6, 2))
+    check_model_gradients(model, x, d)
+
+
+def test_layer_and_loss_gradients_individually():
+    rng = np.random.default_rng(0)
+    a, W, b = rng.normal(size=(4, 3)), rng.normal(size=(3, 2)), rng.normal(size=2)
+    upstream = rng.normal(size=(4, 2))
+    da, dW, db = dense_backward(upstream, a, W)
+    for analytic, var in [(da, a), (dW, W), (db, b)]:
+        numeric = numerical_gradient(lambda: float(np.sum(upstream * dense_forward(a, W, b))), var)
+        assert relative_error(analytic, numeric) < 1e-8
+    logits, labels = rng.normal(size=(5, 4)), rng.integers(0, 4, 5)
+    _, dlogits = softmax_cross_entropy(logits, labels)
+    numeric = numerical_gradient(lambda: softmax_cross_entropy(logits, labels)[0], logits)
+    assert relative_error(dlogits, numeric) < 1e-8
+    np.testing.assert_allclose(dlogits, (softmax(logits) - one_hot(labels, 4)) / 5, rtol=1e-12)
+    y, d = rng.normal(size=(3, 2)), rng.normal(size=(3, 2))
+    _, dy = mse_loss(y, d)
+    assert relative_error(dy, numerical_gradient(lambda: mse_loss(y, d)[0], y)) < 1e-8
+
+
+def test_softmax_is_stable_and_normalised():
+    p = softmax(np.array([[1000.0, 1000.0, -1000.0], [0.0, 0.0, 0.0]]))
+    np.testing.assert_allclose(p, [[0.5, 0.5, 0.0], [1 / 3, 1 / 3, 1 / 3]], atol=1e-15)
+    loss, _ = softmax_cross_entropy(np.array([[1000.0, -1000.0]]), np.array([1]))
+    assert loss == pytest.approx(2000.0)
+
+
+def test_small_network_fits_a_tiny_set_to_near_zero_loss():
+    from companion.optim import Adam, fit
+
+    x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
+    y = np.array([0, 1, 1, 0])
+    model = MLP([2, 8, 2], activation="tanh", seed=0)
+    history = fit(model, x, y, Adam(lr=0.05), epochs=300, batch_size=4, progress=False)
+    assert history["loss"][-1] < 1e-2
+    assert model.accuracy(x, y) == 1.0
+
+
+def test_article_rule_is_not_gradient_descent():
+    rng = np.random.default_rng(0)
+    x = rng.uniform(-2, 2, size=(64, 1))
+    d = np.sin(x)
+    model = MLP([1, 8, 1], activation="tanh", loss="mse", seed=0)
+    before = {k: v.copy() for k, v in model.params.items()}
+    _, grads = model.loss_and_grads(x, d)
+    grads = {k: v.copy() for k, v in grads.items()}
+    article_update(model, x, d, lr=0.1)
+    step = np.concatenate([(model.params[k] - before[k]).ravel() for k in ("W1", "W2")])
+    descent = -np.concatenate([grads[k].ravel() for k in ("W1", "W2")])
+    cosine = step @ descent / (np.linalg.norm(step) * np.linalg.norm(descent))
+    assert cosine < 0.5  # nowhere near the steepest-descent direction
+    np.testing.assert_array_equal(model.params["b1"], before["b1"])  # biases never move
+
+
+def test_bad_inputs_raise_clear_errors():
+    model = MLP([3, 4, 2], seed=0)
+    with pytest.raises(ValueError, match=r"x must be \(batch, 3\); got shape \(5, 4\)"):
+        model.forward(np.zeros((5, 4)))
+    with pytest.raises(ValueError, match="NaN"):
+        model.forward(np.full((2, 3), np.nan))
+    with pytest.raises(ValueError, match="labels"):
+        model.loss(np.zeros((2, 3)), np.array([0, 5]))
+    with pytest.raises(ValueError, match="sizes"):
+        MLP([3])
+    with pytest.raises(ValueError, match="unknown init"):
+        MLP([3, 2], init="uniform")
+    with pytest.raises(RuntimeError, match="forward"):
+        MLP([3, 2]).backward(np.zeros((1, 2)))
+
+
+@pytest.mark.tensorflow
+@pytest.mark.parametrize(("activation", "loss"), [("relu", "cross_entropy"), ("tanh", "mse"), ("sigmoid", "mse")])
+def test_mlp_matches_tensorflow_on_identical_weights(activation, loss):
+    import companion
+    from companion.tfref import mlp_loss_and_grads_tf
+
+    companion.setup(seed=0, tensorflow=True)
+    rng = np.random.default_rng(0)
+    model = MLP([6, 5, 4, 3], activation=activation, loss=loss, seed=2)
+    x = rng.normal(size=(7, 6))
+    targets = rng.integers(0, 3, 7) if loss == "cross_entropy" else rng.normal(size=(7, 3))
+    value, grads = model.loss_and_grads(x, targets)
+    tf_value, tf_grads = mlp_loss_and_grads_tf(model.params, x, targets, activation, loss)
+    assert abs(value - tf_value) < 1e-12
+    for name in model.params:
+        assert relative_error(grads[name], tf_grads[name]) < 1e-10, name
+
+
+@pytest.mark.tensorflow
+def test_float32_mlp_matches_tensorflow_within_float32_precision():
+    from companion.tfref import mlp_loss_and_grads_tf
+
+    rng = np.random.default_rng(1)
+    model = MLP([20, 16, 10], activation="relu", seed=0, dtype=np.float32)
+    x = rng.normal(size=(32, 20)).astype(np.float32)
+    labels = rng.integers(0, 10, 32)
+    _, grads = model.loss_and_grads(x, labels)
+    _, tf_grads = mlp_loss_and_grads_tf(model.params, x, labels)
+    for name in model.params:
+        assert grads[name].dtype == np.float32
+        assert relative_error(grads[name], tf_grads[name]) < 1e-6, name

@@ -1,0 +1,57 @@
+"""Optimisers and the training loop: they descend, validate their arguments, and report."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from companion.optim import SGD, Adam, fit, minibatches
+
+
+def quadratic():
+    target = np.array([3.0, -2.0])
+    params = {"w": np.zeros(2)}
+    return target, params, lambda: {"w": params["w"] - target}
+
+
+@pytest.mark.parametrize("optimizer", [SGD(lr=0.1), SGD(lr=0.1, momentum=0.9), Adam(lr=0.1)])
+def test_optimisers_reach_the_minimum_of_a_quadratic(optimizer):
+    target, params, grad = quadratic()
+    for _ in range(500):
+        optimizer.step(params, grad())
+    np.testing.assert_allclose(params["w"], target, atol=1e-3)
+
+
+def test_sgd_step_is_minus_lr_times_gradient():
+    params = {"w": np.array([1.0, 2.0])}
+    SGD(lr=0.5).step(params, {"w": np.array([2.0, -4.0])})
+    np.testing.assert_array_equal(params["w"], [0.0, 4.0])
+
+
+def test_adam_first_step_has_size_lr():
+    params = {"w": np.array([0.0, 0.0])}
+    Adam(lr=0.01).step(params, {"w": np.array([123.0, -0.001])})
+    np.testing.assert_allclose(params["w"], [-0.01, 0.01], rtol=1e-4)
+
+
+def test_minibatches_cover_every_index_once():
+    batches = minibatches(10, 3, np.random.default_rng(0))
+    assert [len(b) for b in batches] == [3, 3, 3, 1]
+    assert sorted(np.concatenate(batches).tolist()) == list(range(10))
+
+
+@pytest.mark.parametrize(("kwargs", "match"), [({"lr": 0}, "lr > 0"), ({"lr": 0.1, "momentum": 1.0}, "momentum")])
+def test_bad_hyperparameters(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        SGD(**kwargs)
+
+
+def test_fit_reports_divergence_and_bad_shapes():
+    from companion.fnn import MLP
+
+    x = np.random.default_rng(0).normal(size=(32, 2)) * 100
+    y = (x[:, 0] > 0).astype(int)
+    with np.errstate(all="ignore"), pytest.raises(FloatingPointError, match="lower the learning rate"):
+        fit(MLP([2, 4, 2], seed=0), x, y, SGD(lr=1e300), epochs=5, progress=False)
+    with pytest.raises(ValueError, match="same length"):
+        fit(MLP([2, 4, 2], seed=0), x, y[:-1], SGD(lr=0.1), progress=False)

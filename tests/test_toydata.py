@@ -1,0 +1,43 @@
+"""The toy data sets have the shapes, labels and structure the chapters rely on."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from companion.toydata import noisy_sine, two_moons, two_spirals
+
+
+@pytest.mark.parametrize("make", [two_moons, two_spirals])
+def test_classification_sets_are_balanced_and_reproducible(make):
+    x, y = make(n=101, seed=3)
+    assert x.shape == (101, 2) and y.shape == (101,)
+    assert set(np.unique(y)) == {0, 1} and abs(int(y.sum()) - 50) <= 1
+    x2, _ = make(n=101, seed=3)
+    np.testing.assert_array_equal(x, x2)
+
+
+def test_moons_without_noise_lie_on_their_circles():
+    x, y = two_moons(n=50, noise=0.0)
+    np.testing.assert_allclose(np.hypot(*x[y == 0].T), 1.0)
+    np.testing.assert_allclose(np.hypot(x[y == 1, 0] - 1, x[y == 1, 1] - 0.5), 1.0)
+
+
+def test_spirals_follow_archimedes_and_mirror_each_other():
+    turns = 1.5
+    x, y = two_spirals(n=40, turns=turns, noise=0.0, seed=1)
+    r = np.hypot(*x.T)
+    t = r * turns * 2 * np.pi  # radius grows linearly with the angle
+    sign = np.where(y == 0, 1.0, -1.0)[:, None]  # class 1 is class 0 rotated by 180 degrees
+    np.testing.assert_allclose(x, sign * np.column_stack([r * np.cos(t), r * np.sin(t)]), atol=1e-12)
+
+
+def test_noisy_sine_targets():
+    x, d = noisy_sine(n=500, noise=0.0)
+    np.testing.assert_allclose(d, np.sin(x))
+    assert x.min() >= -np.pi and x.max() <= np.pi and np.all(np.diff(x[:, 0]) >= 0)
+
+
+def test_bad_sizes():
+    with pytest.raises(ValueError, match="n must be >= 2"):
+        two_moons(n=1)
