@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["mlp_loss_and_grads_tf"]
+__all__ = ["conv2d_tf", "maxpool2d_tf", "mlp_loss_and_grads_tf", "simple_rnn_tf"]
 
 
 def mlp_loss_and_grads_tf(params: dict, x, targets, activation: str = "relu", loss: str = "cross_entropy"):
@@ -31,3 +31,54 @@ def mlp_loss_and_grads_tf(params: dict, x, targets, activation: str = "relu", lo
             value = 0.5 * tf.reduce_sum((h - targets) ** 2) / h.shape[0]
     grads = tape.gradient(value, variables)
     return float(value), {name: np.asarray(g) for name, g in grads.items()}
+
+
+def conv2d_tf(x, w, b, dout, stride: int = 1, padding: str = "valid"):
+    """``tf.nn.conv2d`` output and the gradients (dx, dw, db) of sum(out * dout) (chapter 3)."""
+    import tensorflow as tf
+
+    x, w, b = tf.Variable(x), tf.Variable(w), tf.Variable(b)
+    with tf.GradientTape() as tape:
+        out = tf.nn.conv2d(x, w, strides=stride, padding=padding.upper()) + b
+        loss = tf.reduce_sum(out * dout)
+    dx, dw, db = tape.gradient(loss, [x, w, b])
+    return out.numpy(), (dx.numpy(), dw.numpy(), db.numpy())
+
+
+def maxpool2d_tf(x, dout, size: int = 2, stride: int = 2):
+    """``tf.nn.max_pool2d`` output and the gradient of sum(out * dout) with respect to x (chapter 3)."""
+    import tensorflow as tf
+
+    x = tf.Variable(x)
+    with tf.GradientTape() as tape:
+        out = tf.nn.max_pool2d(x, ksize=size, strides=stride, padding="VALID")
+        loss = tf.reduce_sum(out * dout)
+    return out.numpy(), tape.gradient(loss, x).numpy()
+
+
+def simple_rnn_tf(x, h0, params: dict, dy):
+    """Outputs of keras.layers.SimpleRNN + Dense loaded with ``params``, and gradients of sum(y * dy).
+
+    ``params`` holds W_xh, W_hh, b_h, W_hy, b_y in the companion's layout, which is Keras' own
+    (kernel, recurrent_kernel, bias). Returns ``(y, grads)`` with grads keyed like ``params``
+    plus ``x`` and ``h0`` (chapter 4).
+    """
+    import keras
+    import tensorflow as tf
+
+    x = tf.constant(x, dtype=tf.float32)
+    h0 = tf.constant(h0, dtype=tf.float32)
+    rnn = keras.layers.SimpleRNN(params["W_hh"].shape[0], return_sequences=True, dtype="float32")
+    dense = keras.layers.Dense(params["W_hy"].shape[1], dtype="float32")
+    rnn.build(x.shape)
+    dense.build((None, params["W_hh"].shape[0]))
+    rnn.set_weights([params["W_xh"], params["W_hh"], params["b_h"]])
+    dense.set_weights([params["W_hy"], params["b_y"]])
+    with tf.GradientTape() as tape:
+        tape.watch([x, h0])
+        y = dense(rnn(x, initial_state=h0))
+        loss = tf.reduce_sum(y * dy)
+    variables = [*rnn.trainable_variables, *dense.trainable_variables]
+    grads = tape.gradient(loss, [x, h0, *variables])
+    names = ["x", "h0", "W_xh", "W_hh", "b_h", "W_hy", "b_y"]
+    return y.numpy(), {name: np.asarray(g) for name, g in zip(names, grads, strict=True)}

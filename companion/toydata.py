@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-__all__ = ["noisy_sine", "two_moons", "two_spirals"]
+__all__ = ["noisy_sine", "recall_task", "sine_sequences", "two_moons", "two_spirals"]
 
 
 def two_moons(n: int = 200, noise: float = 0.1, seed: int = 0):
@@ -38,3 +38,34 @@ def noisy_sine(n: int = 200, noise: float = 0.1, low: float = -np.pi, high: floa
     rng = np.random.default_rng(seed)
     x = np.sort(rng.uniform(low, high, n))[:, None]
     return x, np.sin(x) + rng.normal(scale=noise, size=x.shape)
+
+
+def sine_sequences(n: int = 256, steps: int = 40, noise: float = 0.1, seed: int = 0):
+    """Windows of a noisy sine wave and the next value at every step (chapter 4).
+
+    Returns ``x`` (n, steps, 1) and ``y`` (n, steps, 1) with y[:, t] = clean sin at t + 1:
+    the network must predict the next value of the underlying wave from noisy readings.
+    """
+    rng = np.random.default_rng(seed)
+    start = rng.uniform(0, 2 * np.pi, size=(n, 1))
+    t = start + 0.3 * np.arange(steps + 1)
+    clean = np.sin(t)
+    x = clean[:, :-1] + rng.normal(scale=noise, size=(n, steps))
+    return x[..., None], clean[:, 1:, None]
+
+
+def recall_task(n: int, steps: int, n_symbols: int = 4, n_distractors: int = 4, seed: int = 0):
+    """Remember the first of ``steps`` one-hot symbols through random distractors (chapter 4).
+
+    Step 0 shows one of ``n_symbols`` symbols; steps 1 .. steps-1 show random distractor
+    symbols from a separate set. The label is the first symbol, to be reported after the last
+    step, so a model must carry it through ``steps - 1`` steps. Chance is 1 / n_symbols.
+    """
+    if steps < 1 or n < 1:
+        raise ValueError(f"need n >= 1 and steps >= 1; got n={n}, steps={steps}")
+    rng = np.random.default_rng(seed)
+    labels = rng.integers(0, n_symbols, n)
+    tokens = n_symbols + rng.integers(0, n_distractors, (n, steps))
+    tokens[:, 0] = labels
+    x = np.eye(n_symbols + n_distractors, dtype=np.float32)[tokens]
+    return x, labels

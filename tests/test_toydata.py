@@ -41,3 +41,21 @@ def test_noisy_sine_targets():
 def test_bad_sizes():
     with pytest.raises(ValueError, match="n must be >= 2"):
         two_moons(n=1)
+
+
+def test_recall_task_hides_the_label_in_the_first_step_only():
+    from companion.toydata import recall_task
+
+    x, y = recall_task(n=50, steps=7, n_symbols=3, n_distractors=2, seed=0)
+    assert x.shape == (50, 7, 5) and y.shape == (50,)
+    np.testing.assert_array_equal(x[:, 0].argmax(axis=1), y)
+    assert np.all(x[:, 1:].argmax(axis=2) >= 3)  # later steps are distractors only
+    np.testing.assert_array_equal(x.sum(axis=2), 1.0)
+
+
+def test_sine_sequences_targets_are_the_next_clean_value():
+    from companion.toydata import sine_sequences
+
+    x, y = sine_sequences(n=5, steps=10, noise=0.0, seed=1)
+    assert x.shape == y.shape == (5, 10, 1)
+    np.testing.assert_allclose(y[:, :-1], x[:, 1:])

@@ -1,0 +1,63 @@
+"""A small convolutional network built only from the NumPy layers (chapter 3).
+
+conv (3x3, ``filters``) -> ReLU -> max pool 2x2 -> flatten -> dense -> softmax. It has the
+interface that `companion.optim.fit` trains: ``params``, ``loss_and_grads``, ``accuracy``.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from companion.activations import relu, relu_prime
+from companion.cnn import conv2d_backward, conv2d_forward, maxpool2d_backward, maxpool2d_forward
+from companion.fnn import dense_backward, dense_forward, init_weights, softmax_cross_entropy
+
+__all__ = ["NumpyCNN"]
+
+
+class NumpyCNN:
+    """conv -> ReLU -> pool -> dense classifier for (N, H, W, C) images, He-initialised (chapter 3)."""
+
+    def __init__(self, input_shape=(28, 28, 1), filters=16, kernel=3, n_classes=10, seed=0, dtype=np.float32):
+        h, w, c = input_shape
+        rng = np.random.default_rng(seed)
+        pooled = ((h - kernel + 1) // 2) * ((w - kernel + 1) // 2) * filters
+        conv = init_weights(kernel * kernel * c, filters, "he", rng, dtype).reshape(kernel, kernel, c, filters)
+        self.input_shape = tuple(input_shape)
+        self.params = {
+            "W_conv": conv,
+            "b_conv": np.zeros(filters, dtype=dtype),
+            "W_dense": init_weights(pooled, n_classes, "xavier", rng, dtype),
+            "b_dense": np.zeros(n_classes, dtype=dtype),
+        }
+        self._cache = None
+
+    def forward(self, x):
+        """Logits for a batch of images (N, H, W, C)."""
+        x = np.asarray(x)
+        if x.shape[1:] != self.input_shape:
+            raise ValueError(f"x must be (batch, {', '.join(map(str, self.input_shape))}); got shape {x.shape}")
+        z, conv_cache = conv2d_forward(x, self.params["W_conv"], self.params["b_conv"])
+        pooled, pool_cache = maxpool2d_forward(relu(z))
+        flat = pooled.reshape(len(x), -1)
+        self._cache = (z, conv_cache, pool_cache, pooled.shape, flat)
+        return dense_forward(flat, self.params["W_dense"], self.params["b_dense"])
+
+    def loss_and_grads(self, x, labels):
+        """Mean cross-entropy of a batch and the gradient of every parameter."""
+        loss, dlogits = softmax_cross_entropy(self.forward(x), np.asarray(labels))
+        z, conv_cache, pool_cache, pooled_shape, flat = self._cache
+        dflat, dW_dense, db_dense = dense_backward(dlogits, flat, self.params["W_dense"])
+        dz = maxpool2d_backward(dflat.reshape(pooled_shape), pool_cache) * relu_prime(z)
+        _, dW_conv, db_conv = conv2d_backward(dz, conv_cache)
+        return loss, {"W_conv": dW_conv, "b_conv": db_conv, "W_dense": dW_dense, "b_dense": db_dense}
+
+    def predict(self, x, batch_size: int = 1000):
+        """Predicted classes, computed in batches."""
+        return np.concatenate(
+            [self.forward(x[i : i + batch_size]).argmax(axis=1) for i in range(0, len(x), batch_size)]
+        )
+
+    def accuracy(self, x, labels) -> float:
+        """Fraction of correct predictions."""
+        return float(np.mean(self.predict(x) == np.asarray(labels)))
