@@ -42,28 +42,31 @@ def article_model(learning_rate: float = 1e-3):
     return model
 
 
-def improved_model(learning_rate: float = 3e-3, steps: int | None = None, filters=(16, 32), dropout: float = 0.25):
-    """Two conv blocks with batch norm, dropout and a one-cycle-like schedule (chapter 5)."""
+def improved_model(learning_rate: float = 3e-3, steps: int | None = None, dropout: float = 0.3):
+    """Two strided conv blocks with batch norm, dropout and a warm-up + cosine schedule (chapter 5).
+
+    Strided convolutions replace max pooling: on a 2-core CPU they halve the time per epoch
+    for the same accuracy. ``steps`` (total optimisation steps) enables the schedule.
+    """
     import keras
     from keras import layers
 
     if steps is not None:
+        warmup = max(1, int(0.15 * steps))
         schedule = keras.optimizers.schedules.CosineDecay(
-            1e-4, decay_steps=int(0.8 * steps), warmup_target=learning_rate, warmup_steps=int(0.2 * steps)
+            learning_rate / 10, decay_steps=steps - warmup, warmup_target=learning_rate, warmup_steps=warmup
         )
     else:
         schedule = learning_rate
     model = keras.Sequential(
         [
             keras.Input(shape=(28, 28, 1)),
-            layers.Conv2D(filters[0], 3, use_bias=False),
+            layers.Conv2D(32, 5, strides=2, padding="same", use_bias=False),
             layers.BatchNormalization(),
             layers.ReLU(),
-            layers.MaxPooling2D(),
-            layers.Conv2D(filters[1], 3, use_bias=False),
+            layers.Conv2D(64, 3, strides=2, padding="same", use_bias=False),
             layers.BatchNormalization(),
             layers.ReLU(),
-            layers.MaxPooling2D(),
             layers.Flatten(),
             layers.Dropout(dropout),
             layers.Dense(10, activation="softmax"),
