@@ -34,6 +34,18 @@ def prepare_images(x_uint8) -> np.ndarray:
     return (x.astype(np.float32) / 255.0)[..., None]
 
 
+def _compiled(model, learning_rate):
+    """Compile a digit classifier with Adam, integer labels (sparse cross-entropy) and accuracy."""
+    import keras
+
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
+    return model
+
+
 def article_model(learning_rate: float = 1e-3):
     """The article's architecture, Conv2D(32) -> MaxPool -> Flatten -> Dense(10), compiled for Keras 3."""
     import keras
@@ -49,12 +61,7 @@ def article_model(learning_rate: float = 1e-3):
         ],
         name="article_cnn",
     )
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    return model
+    return _compiled(model, learning_rate)
 
 
 def improved_model(learning_rate: float = 3e-3, steps: int | None = None):
@@ -86,12 +93,7 @@ def improved_model(learning_rate: float = 3e-3, steps: int | None = None):
         ],
         name="improved_cnn",
     )
-    model.compile(
-        optimizer=keras.optimizers.Adam(learning_rate=schedule),
-        loss="sparse_categorical_crossentropy",
-        metrics=["accuracy"],
-    )
-    return model
+    return _compiled(model, schedule)
 
 
 # How the improved model is trained; part of the cache key, so changing it retrains.
@@ -127,6 +129,7 @@ def _cache_key(recipe: dict, n_train: int) -> str:
 
     parts = [
         inspect.getsource(improved_model),
+        inspect.getsource(_compiled),
         inspect.getsource(train_improved),
         json.dumps(recipe, sort_keys=True),
         str(n_train),
