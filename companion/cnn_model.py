@@ -10,13 +10,15 @@ import numpy as np
 
 from companion.activations import relu, relu_prime
 from companion.cnn import conv2d_backward, conv2d_forward, maxpool2d_backward, maxpool2d_forward
-from companion.fnn import dense_backward, dense_forward, init_weights, softmax_cross_entropy
+from companion.fnn import Classifier, dense_backward, dense_forward, init_weights, softmax_cross_entropy
 
 __all__ = ["NumpyCNN"]
 
 
-class NumpyCNN:
+class NumpyCNN(Classifier):
     """conv -> ReLU -> pool -> dense classifier for (N, H, W, C) images, He-initialised (chapter 3)."""
+
+    predict_batch_size = 1000  # conv activations of 1000 images are ~40 MB
 
     def __init__(self, input_shape=(28, 28, 1), filters=16, kernel=3, n_classes=10, seed=0, dtype=np.float32):
         h, w, c = input_shape
@@ -51,13 +53,3 @@ class NumpyCNN:
         dz = maxpool2d_backward(dflat.reshape(pooled_shape), pool_cache) * relu_prime(z)
         _, dW_conv, db_conv = conv2d_backward(dz, conv_cache)
         return loss, {"W_conv": dW_conv, "b_conv": db_conv, "W_dense": dW_dense, "b_dense": db_dense}
-
-    def predict(self, x, batch_size: int = 1000):
-        """Predicted classes, computed in batches."""
-        return np.concatenate(
-            [self.forward(x[i : i + batch_size]).argmax(axis=1) for i in range(0, len(x), batch_size)]
-        )
-
-    def accuracy(self, x, labels) -> float:
-        """Fraction of correct predictions."""
-        return float(np.mean(self.predict(x) == np.asarray(labels)))

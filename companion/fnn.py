@@ -13,6 +13,7 @@ from companion.activations import get_activation
 
 __all__ = [
     "MLP",
+    "Classifier",
     "article_update",
     "check_finite",
     "dense_backward",
@@ -96,7 +97,23 @@ def init_weights(fan_in: int, fan_out: int, scheme: str, rng, dtype=np.float64):
     return (rng.standard_normal((fan_in, fan_out)) * scale).astype(dtype)
 
 
-class MLP:
+class Classifier:
+    """Class predictions and accuracy for any model with a ``forward`` returning logits (chapters 2, 3)."""
+
+    predict_batch_size = 4096
+
+    def predict(self, x, batch_size: int | None = None):
+        """Class predictions (argmax of the logits), computed in batches."""
+        batch_size = batch_size or self.predict_batch_size
+        batches = range(0, len(x), batch_size)
+        return np.concatenate([self.forward(x[i : i + batch_size]).argmax(axis=1) for i in batches])
+
+    def accuracy(self, x, labels) -> float:
+        """Fraction of correct class predictions."""
+        return float(np.mean(self.predict(x) == np.asarray(labels)))
+
+
+class MLP(Classifier):
     """A multi-layer perceptron with explicit forward and backward passes (chapter 2).
 
     ``sizes`` lists the width of every layer, input first. Hidden layers use
@@ -171,15 +188,6 @@ class MLP:
         """One forward and one backward pass: (loss, grads)."""
         value, du = self.loss(x, targets)
         return value, self.backward(du)
-
-    def predict(self, x, batch_size: int = 4096):
-        """Class predictions (argmax of the logits), computed in batches."""
-        batches = range(0, len(x), batch_size)
-        return np.concatenate([self.forward(x[i : i + batch_size]).argmax(axis=1) for i in batches])
-
-    def accuracy(self, x, labels) -> float:
-        """Fraction of correct class predictions."""
-        return float(np.mean(self.predict(x) == np.asarray(labels)))
 
 
 def article_update(model: MLP, x, d, lr: float) -> float:
