@@ -177,12 +177,16 @@ def rank_correlation(a, b) -> float:
 
 
 def randomize_layers(model, n_top: int, seed: int = 0):
-    """A copy of ``model`` whose top ``n_top`` conv/dense layers get random kernels (Adebayo et al., 2018)."""
+    """A copy of ``model`` whose top ``n_top`` conv/dense layers get random kernels (Adebayo et al., 2018).
+
+    Only layers with a kernel count; batch-normalisation statistics are left as trained
+    (a random "variance" could be negative).
+    """
     import keras
 
     clone = keras.models.clone_model(model)
     clone.set_weights(model.get_weights())
-    weighted = [layer for layer in clone.layers if layer.weights]
+    weighted = [layer for layer in clone.layers if hasattr(layer, "kernel")]
     rng = np.random.default_rng(seed)
     for layer in weighted[::-1][:n_top]:
         layer.set_weights(

@@ -20,6 +20,7 @@ __all__ = [
     "cache_dir",
     "improved_model",
     "prepare_images",
+    "shifted_batches",
     "store_trained_mnist_cnn",
     "train_improved",
     "trained_mnist_cnn",
@@ -64,11 +65,13 @@ def article_model(learning_rate: float = 1e-3):
     return _compiled(model, learning_rate)
 
 
-def improved_model(learning_rate: float = 3e-3, steps: int | None = None):
-    """Two strided conv blocks, a dropout-regularised dense head and a warm-up + cosine schedule (chapter 5).
+def improved_model(learning_rate: float = 5e-3, steps: int | None = None, batch_norm: bool = True):
+    """Two strided conv blocks and a dense head, with batch normalisation and a warm-up + cosine schedule (chapter 5).
 
     Strided convolutions replace max pooling: on a 2-core CPU they halve the time per epoch
-    for the same accuracy. ``steps`` (total optimisation steps) enables the schedule.
+    for the same accuracy. Batch normalisation after each convolution and after the hidden
+    dense layer lets the model train fast at a high learning rate (``batch_norm=False``
+    leaves it out, for comparison). ``steps`` (total optimisation steps) enables the schedule.
     """
     import keras
     from keras import layers
@@ -80,15 +83,21 @@ def improved_model(learning_rate: float = 3e-3, steps: int | None = None):
         )
     else:
         schedule = learning_rate
+
+    def block(layer_class, **kwargs):
+        """A linear layer, then batch normalisation (which makes its bias redundant), then ReLU."""
+        if batch_norm:
+            return [layer_class(use_bias=False, **kwargs), layers.BatchNormalization(), layers.Activation("relu")]
+        return [layer_class(activation="relu", **kwargs)]
+
     model = keras.Sequential(
         [
             keras.Input(shape=(28, 28, 1)),
-            layers.Conv2D(32, 5, strides=2, padding="same", activation="relu"),
-            layers.Conv2D(64, 3, strides=2, padding="same", activation="relu"),
+            *block(layers.Conv2D, filters=32, kernel_size=5, strides=2, padding="same"),
+            *block(layers.Conv2D, filters=64, kernel_size=3, strides=2, padding="same"),
             layers.Flatten(),
+            *block(layers.Dense, units=128),
             layers.Dropout(0.3),
-            layers.Dense(128, activation="relu"),
-            layers.Dropout(0.4),
             layers.Dense(10, activation="softmax"),
         ],
         name="improved_cnn",
@@ -96,8 +105,32 @@ def improved_model(learning_rate: float = 3e-3, steps: int | None = None):
     return _compiled(model, schedule)
 
 
+def shifted_batches(x, y, batch_size: int, shift: float, seed: int = 0):
+    """A tf.data pipeline of shuffled batches, each image moved by up to ``shift`` of its size (chapter 5).
+
+    The shifts (`keras.layers.RandomTranslation`, black fill) are drawn afresh every epoch,
+    so the model never sees exactly the same image twice: cheap data augmentation.
+    """
+    import tensorflow as tf
+    from keras import layers
+
+    x, y = np.asarray(x), np.asarray(y)
+    if not 0 <= shift < 1:
+        raise ValueError(f"shift is a fraction of the image size in [0, 1); got {shift!r}")
+    if x.ndim != 4 or x.dtype != np.float32 or len(x) != len(y):
+        raise ValueError(f"expected float32 images (N, height, width, channels) and N labels; got {x.dtype} "
+                         f"{x.shape} and {y.shape} (use prepare_images)")  # fmt: skip
+    images, labels = tf.constant(x), tf.constant(y)
+    order = tf.data.Dataset.range(len(x)).shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
+    batches = order.batch(batch_size).map(lambda i: (tf.gather(images, i), tf.gather(labels, i)))
+    if shift:
+        shifter = layers.RandomTranslation(shift, shift, fill_mode="constant", seed=seed)
+        batches = batches.map(lambda a, b: (shifter(a, training=True), b))
+    return batches.prefetch(1)
+
+
 # How the improved model is trained; part of the cache key, so changing it retrains.
-IMPROVED_RECIPE = {"epochs": 6, "batch_size": 128, "learning_rate": 3e-3, "seed": 0}
+IMPROVED_RECIPE = {"epochs": 3, "batch_size": 128, "learning_rate": 5e-3, "shift": 0.08, "batch_norm": True, "seed": 0}
 CACHE_ENV_VAR = "NNBOOK_CACHE"
 
 
@@ -113,11 +146,9 @@ def train_improved(x_train, y_train, validation=None, recipe=None, verbose=0):
     recipe = {**IMPROVED_RECIPE, **(recipe or {})}
     keras.utils.set_random_seed(recipe["seed"])
     steps = recipe["epochs"] * -(-len(x_train) // recipe["batch_size"])
-    model = improved_model(recipe["learning_rate"], steps)
-    history = model.fit(
-        x_train, y_train, epochs=recipe["epochs"], batch_size=recipe["batch_size"],
-        validation_data=validation, verbose=verbose,
-    )  # fmt: skip
+    model = improved_model(recipe["learning_rate"], steps, recipe["batch_norm"])
+    batches = shifted_batches(x_train, y_train, recipe["batch_size"], recipe["shift"], recipe["seed"])
+    history = model.fit(batches, epochs=recipe["epochs"], validation_data=validation, shuffle=False, verbose=verbose)
     return model, history
 
 
@@ -131,6 +162,7 @@ def _cache_key(recipe: dict, n_train: int) -> str:
         inspect.getsource(improved_model),
         inspect.getsource(_compiled),
         inspect.getsource(train_improved),
+        inspect.getsource(shifted_batches),
         json.dumps(recipe, sort_keys=True),
         str(n_train),
         json.dumps(MNIST_SHA256, sort_keys=True),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import MaxNLocator
 
 __all__ = ["confusion_matrix", "plot_confusion", "plot_keras_history", "plot_mistakes", "plot_prediction"]
 
@@ -23,8 +24,9 @@ def plot_keras_history(histories: dict):
     fig, ax = plt.subplots(figsize=(6.4, 3.6))
     for k, (name, history) in enumerate(histories.items()):
         epochs = np.arange(1, len(history["accuracy"]) + 1)
-        ax.plot(epochs, 100 * np.asarray(history["accuracy"]), "--", color=f"C{k}", label=f"{name}: training")
+        ax.plot(epochs, 100 * np.asarray(history["accuracy"]), "--x", color=f"C{k}", label=f"{name}: training")
         ax.plot(epochs, 100 * np.asarray(history["val_accuracy"]), "-o", color=f"C{k}", label=f"{name}: validation")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel("accuracy (%)")
     ax.legend(fontsize=8)

@@ -103,6 +103,24 @@ def test_rank_correlation_and_randomisation(small_cnn):
     np.testing.assert_array_equal(random_top.layers[0].kernel.numpy(), small_cnn.layers[0].kernel.numpy())
 
 
+def test_randomisation_skips_batch_norm_and_counts_only_kernel_layers():
+    import keras
+
+    from companion.explain import randomize_layers
+
+    model = keras.Sequential(
+        [keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3), keras.layers.BatchNormalization(),
+         keras.layers.Flatten(), keras.layers.Dense(3)]
+    )  # fmt: skip
+    broken = randomize_layers(model, 2, seed=0)
+    for trained, random in zip(model.layers, broken.layers, strict=True):
+        kept = isinstance(trained, keras.layers.BatchNormalization)
+        for w_trained, w_random in zip(trained.get_weights(), random.get_weights(), strict=True):
+            assert np.array_equal(w_trained, w_random) == kept, trained.name
+    out = broken.predict(np.ones((1, 8, 8, 1), np.float32), verbose=0)
+    assert np.all(np.isfinite(out))
+
+
 def test_lime_returns_a_map_like_the_image(small_cnn):
     from companion.explain import lime_explanation
 
