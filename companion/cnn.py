@@ -12,6 +12,8 @@ from __future__ import annotations
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
+from companion.fnn import check_finite
+
 __all__ = [
     "conv2d_backward",
     "conv2d_backward_naive",
@@ -46,8 +48,8 @@ def _check_conv_args(x, w, b, stride, padding):
         raise ValueError(f"stride must be an integer >= 1; got {stride!r}")
     if padding not in ("valid", "same"):
         raise ValueError(f"padding must be 'valid' or 'same'; got {padding!r}")
-    if not (np.all(np.isfinite(x)) and np.all(np.isfinite(w))):
-        raise ValueError("x or w contains NaN or infinity")
+    check_finite("x", x)
+    check_finite("w", w)
     for axis, name in ((0, "height"), (1, "width")):
         _, before, after = conv_output_size(x.shape[axis + 1], w.shape[axis], stride, padding)
         if w.shape[axis] > x.shape[axis + 1] + before + after:
@@ -70,6 +72,12 @@ def _windows(x_padded, kh, kw, stride):
     return sliding_window_view(x_padded, (kh, kw), axis=(1, 2))[:, ::stride, ::stride]
 
 
+def _kernel_matrix(w):
+    """The kernel as a (C_in * KH * KW, C_out) matrix whose rows follow the im2col columns (C, KH, KW)."""
+    kh, kw, c_in, c_out = w.shape
+    return w.transpose(2, 0, 1, 3).reshape(c_in * kh * kw, c_out)
+
+
 def conv2d_forward(x, w, b, stride=1, padding="valid"):
     """Vectorised convolution (im2col as one matrix product); returns ``(out, cache)`` (chapter 3)."""
     x, w, b = np.asarray(x), np.asarray(w), np.asarray(b)
@@ -79,8 +87,7 @@ def conv2d_forward(x, w, b, stride=1, padding="valid"):
     windows = _windows(x_padded, kh, kw, stride)
     n, oh, ow = windows.shape[:3]
     cols = windows.reshape(n * oh * ow, c_in * kh * kw)  # the "im2col" matrix (this copies)
-    w_mat = w.transpose(2, 0, 1, 3).reshape(c_in * kh * kw, c_out)  # same (C, KH, KW) order
-    out = (cols @ w_mat + b).reshape(n, oh, ow, c_out)
+    out = (cols @ _kernel_matrix(w) + b).reshape(n, oh, ow, c_out)
     return out, (x.shape, x_padded.shape, pads, cols, w, stride)
 
 
@@ -98,7 +105,7 @@ def conv2d_backward(dout, cache):
     d = dout.reshape(-1, c_out)
     db = d.sum(axis=0)
     dw = (cols.T @ d).reshape(c_in, kh, kw, c_out).transpose(1, 2, 0, 3)
-    dcols = (d @ w.transpose(2, 0, 1, 3).reshape(c_in * kh * kw, c_out).T).reshape(n, oh, ow, c_in, kh, kw)
+    dcols = (d @ _kernel_matrix(w).T).reshape(n, oh, ow, c_in, kh, kw)
     dx_padded = np.zeros(padded_shape, dtype=dout.dtype)
     for m in range(kh):  # scatter-add each kernel offset's contribution (KH * KW slices)
         for p in range(kw):

@@ -12,6 +12,8 @@ import warnings
 
 import numpy as np
 
+from companion.fnn import check_finite
+
 __all__ = [
     "integrated_gradients",
     "lime_explanation",
@@ -30,8 +32,7 @@ def _check(model, x, target):
     expected = tuple(model.input_shape[1:])
     if x.ndim != len(expected) + 1 or x.shape[1:] != expected:
         raise ValueError(f"x must be a batch of shape (N, {', '.join(map(str, expected))}); got {x.shape}")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("x contains NaN or infinity")
+    check_finite("x", x)
     n_classes = model.output_shape[-1]
     if target is None:
         target = np.asarray(model(x, training=False)).argmax(axis=1)

@@ -27,7 +27,7 @@ __all__ = [
 
 
 def check_finite(name: str, array: np.ndarray) -> None:
-    """Raise ValueError if ``array`` holds NaN or infinity (used by every forward pass)."""
+    """Raise ValueError if ``array`` holds NaN or infinity (the input checks of chapters 1 to 6)."""
     if not np.all(np.isfinite(array)):
         raise ValueError(f"{name} contains NaN or infinity")
 

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from companion.activations import step
+from companion.fnn import check_finite
 
 __all__ = ["LIFParams", "PerceptronHistory", "lif_rate", "lif_simulate", "perceptron_train", "rate_from_spikes"]
 
@@ -54,8 +55,7 @@ def lif_simulate(current, dt: float, params: LIFParams = LIFParams(), v0=None, r
         raise ValueError(f"current must be (steps, neurons) in nA; got shape {current.shape}")
     if not dt > 0:
         raise ValueError(f"dt must be a positive time step in ms; got {dt}")
-    if not np.all(np.isfinite(current)):
-        raise ValueError("current contains NaN or infinity")
+    check_finite("current", current)
     steps, n = current.shape
     v = np.full(n, params.v_rest, dtype=float) if v0 is None else np.array(v0, dtype=float)
     if v.shape != (n,):
@@ -127,8 +127,7 @@ def perceptron_train(x, y, lr: float = 1.0, epochs: int = 50, seed: int = 0) -> 
         raise ValueError(f"x must be (n, features) and y (n,); got {x.shape} and {y.shape}")
     if not np.isin(y, (0, 1)).all():
         raise ValueError("y must hold labels 0 and 1")
-    if not np.all(np.isfinite(x)):
-        raise ValueError("x contains NaN or infinity")
+    check_finite("x", x)
     rng = np.random.default_rng(seed)
     xb = np.hstack([x, np.ones((len(x), 1))])
     w = np.zeros(xb.shape[1])

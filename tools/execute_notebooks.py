@@ -67,7 +67,7 @@ def execute(path: Path, timeout: int, timings: bool = False) -> float:
     seconds = time.perf_counter() - start
     for number, cell in enumerate(nb.cells):
         if timings and cell.cell_type == "code":
-            first_line = "".join(cell.source).strip().splitlines()[0] if cell.source.strip() else ""
+            first_line = cell.source.strip().partition("\n")[0]
             print(f"  cell {number:>3}: {cell_seconds(cell):6.1f} s  {first_line[:60]}")
         cell.metadata.pop("execution", None)
         if cell.cell_type == "code":
