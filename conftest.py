@@ -6,6 +6,10 @@ import os
 
 import pytest
 
+from tools.nbval_tolerance import install as install_tolerant_comparison
+
+pytest_plugins = ["pytester"]  # tests/test_nbval_tolerance.py runs pytest --nbval on a tiny notebook
+
 # Keep TensorFlow's C++ start-up lines out of test output and notebook kernels.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -26,6 +30,7 @@ except ImportError:  # nbval not installed: plain `pytest` still runs the unit t
     pass
 else:
     RunningKernel.execute_cell_input = _execute_with_history
+    install_tolerant_comparison()  # numbers agree within a tolerance, text exactly (tools/nbval_tolerance.py)
 
 
 def pytest_collectstart(collector):
