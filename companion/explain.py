@@ -17,7 +17,10 @@ from companion.fnn import check_finite
 __all__ = [
     "integrated_gradients",
     "lime_explanation",
+    "logit_model",
+    "map_similarity",
     "occlusion",
+    "partition_shap",
     "randomize_layers",
     "rank_correlation",
     "saliency",
@@ -51,6 +54,30 @@ def _target_gradients(model, x, target):
         tape.watch(inputs)
         scores = tf.gather(model(inputs, training=False), target, axis=1, batch_dims=1)
     return tape.gradient(scores, inputs).numpy()
+
+
+def logit_model(model):
+    """A copy of a softmax classifier that outputs the class scores before the softmax (chapter 6).
+
+    Explanations of a saturated probability are near zero everywhere; the logit is what
+    Simonyan et al. (2014) and Sundararajan et al. (2017) explain. The copy shares no state.
+    """
+    import keras
+
+    last = model.layers[-1]
+    if last.get_config().get("activation") != "softmax":
+        raise ValueError(f"the model's last layer must end in a softmax; {last.name} has "
+                         f"activation {last.get_config().get('activation')!r}")  # fmt: skip
+
+    def copy_layer(layer):
+        config = layer.get_config()
+        if layer is last:
+            config["activation"] = "linear"
+        return type(layer).from_config(config)
+
+    scores = keras.models.clone_model(model, clone_function=copy_layer)
+    scores.set_weights(model.get_weights())
+    return scores
 
 
 def saliency(model, x, target=None):
@@ -115,12 +142,14 @@ def _quiet():
         yield
 
 
-def shap_values(model, background, x, target=None, method: str = "deep", seed: int = 0):
+def shap_values(model, background, x, target=None, method: str = "deep", seed: int = 0, nsamples: int = 64):
     """SHAP values of the target class and the expected value E[F(background)] (Lundberg and Lee, 2017).
 
     ``method="deep"`` uses DeepExplainer (DeepLIFT rules, additive by construction);
-    ``"gradient"`` uses GradientExplainer (expected gradients, sampled).
+    ``"gradient"`` uses GradientExplainer (expected gradients, ``nsamples`` samples per image).
     """
+    if isinstance(nsamples, bool) or not isinstance(nsamples, int | np.integer) or nsamples < 1:
+        raise ValueError(f"nsamples must be a positive int; got {nsamples!r}")
     x, target = _check(model, x, target)
     background = np.asarray(background, dtype=np.float32)
     with _quiet():
@@ -131,7 +160,7 @@ def shap_values(model, background, x, target=None, method: str = "deep", seed: i
             values = np.asarray(explainer.shap_values(x, check_additivity=False))
         elif method == "gradient":
             explainer = shap.GradientExplainer(model, background)
-            values = np.asarray(explainer.shap_values(x, nsamples=64, rseed=seed))
+            values = np.asarray(explainer.shap_values(x, nsamples=nsamples, rseed=seed))
         else:
             raise ValueError(f"method must be 'deep' or 'gradient'; got {method!r}")
     if method == "deep":
@@ -139,6 +168,27 @@ def shap_values(model, background, x, target=None, method: str = "deep", seed: i
     else:  # GradientExplainer keeps no expected value: it is the mean output over the background
         expected = np.asarray(model(background, training=False)).mean(axis=0)
     return values[np.arange(len(x)), ..., target], expected[target]
+
+
+def partition_shap(model, x, classes, blur: int = 4, max_evals: int = 500):
+    """Model-agnostic SHAP values from shap's Partition explainer with a blurring masker (chapter 6).
+
+    Hidden pixels are replaced by a ``blur`` x ``blur`` box-blurred copy of the image, not by
+    black. ``classes`` are the outputs to explain, the same for every image (e.g. ``[c]`` or
+    ``range(10)``). Returns values of shape (N, H, W, C, len(classes)) and base values (N, len(classes)).
+    """
+    x, _ = _check(model, x, 0)
+    classes = [int(c) for c in np.atleast_1d(classes)]
+    with _quiet():
+        import shap
+
+        masker = shap.maskers.Image(f"blur({blur},{blur})", x.shape[1:])
+        explainer = shap.Explainer(lambda b: np.asarray(model(np.asarray(b, np.float32), training=False)), masker)
+        results = [explainer(x[i : i + 1], max_evals=max_evals, batch_size=100, outputs=classes, silent=True)
+                   for i in range(len(x))]  # fmt: skip
+    values = np.concatenate([r.values for r in results])
+    base = np.concatenate([np.asarray(r.base_values).reshape(1, -1) for r in results])
+    return values, base
 
 
 def lime_explanation(model, image, target=None, cell: int = 4, num_samples: int = 600, seed: int = 0):
@@ -167,30 +217,65 @@ def lime_explanation(model, image, target=None, cell: int = 4, num_samples: int 
     return np.vectorize(lambda s: weights.get(s, 0.0))(segments)[..., None].astype(np.float32)
 
 
-def rank_correlation(a, b) -> float:
-    """Spearman rank correlation of two attribution maps (flattened), as in the sanity checks."""
+def rank_correlation(a, b, mask=None) -> float:
+    """Spearman rank correlation of two attribution maps (flattened), over the pixels where ``mask`` is true."""
     from scipy.stats import spearmanr
 
     a, b = np.ravel(a), np.ravel(b)
     if a.shape != b.shape:
         raise ValueError(f"maps must have the same size; got {a.size} and {b.size}")
+    if mask is not None:
+        mask = np.ravel(np.asarray(mask, dtype=bool))
+        if mask.shape != a.shape or mask.sum() < 3:
+            raise ValueError(f"mask must have the maps' size ({a.size}) and select >= 3 pixels; got {mask.size}, "
+                             f"{mask.sum()} selected")  # fmt: skip
+        a, b = a[mask], b[mask]
     return float(spearmanr(a, b).statistic)
 
 
-def randomize_layers(model, n_top: int, seed: int = 0):
-    """A copy of ``model`` whose top ``n_top`` conv/dense layers get random kernels (Adebayo et al., 2018).
+def map_similarity(a, b, image, ink: float = 0.1) -> dict:
+    """How alike two attribution maps of one image are, as Adebayo et al. (2018) measure it (chapter 6).
 
-    Only layers with a kernel count; batch-normalisation statistics are left as trained
-    (a random "variance" could be negative).
+    Both maps are compared by magnitude. ``spearman``: rank correlation over all pixels;
+    ``spearman_ink``: over the pixels where the image exceeds ``ink`` (a black-baseline method is
+    zero on every other pixel, which alone would make two such maps agree); ``ssim``: structural
+    similarity of the two maps, each scaled to [0, 1].
+    """
+    from skimage.metrics import structural_similarity
+
+    a, b = np.abs(np.asarray(a, np.float64)).squeeze(), np.abs(np.asarray(b, np.float64)).squeeze()
+    unit = [m / m.max() if m.max() > 0 else m for m in (a, b)]
+    return {
+        "spearman": rank_correlation(a, b),
+        "spearman_ink": rank_correlation(a, b, np.asarray(image).squeeze() > ink),
+        "ssim": float(structural_similarity(unit[0], unit[1], data_range=1.0)),
+    }
+
+
+def randomize_layers(model, n_top: int, seed: int = 0):
+    """A copy of ``model`` whose top ``n_top`` conv/dense layers are re-initialised (Adebayo et al., 2018).
+
+    Cascading randomisation: a randomised layer gets random weights of the trained ones' scale
+    (normal, same standard deviation), and every batch-normalisation layer above the lowest
+    randomised one is reset to its initial state (scale 1, offset 0, running mean 0,
+    running variance 1), so nothing learned survives above the cut.
     """
     import keras
 
     clone = keras.models.clone_model(model)
     clone.set_weights(model.get_weights())
-    weighted = [layer for layer in clone.layers if hasattr(layer, "kernel")]
+    weighted = [i for i, layer in enumerate(clone.layers) if hasattr(layer, "kernel")]
+    if isinstance(n_top, bool) or not isinstance(n_top, int | np.integer) or not 0 <= n_top <= len(weighted):
+        raise ValueError(f"n_top must be an int in [0, {len(weighted)}]; got {n_top!r}")
+    if n_top == 0:
+        return clone
     rng = np.random.default_rng(seed)
-    for layer in weighted[::-1][:n_top]:
-        layer.set_weights(
-            [rng.normal(scale=np.std(w) or 0.05, size=w.shape).astype(w.dtype) for w in layer.get_weights()]
-        )
+    cut = weighted[-n_top]
+    for layer in clone.layers[cut:]:
+        if hasattr(layer, "kernel"):
+            layer.set_weights([rng.normal(scale=np.std(w) or 0.05, size=w.shape).astype(w.dtype)
+                               for w in layer.get_weights()])  # fmt: skip
+        elif isinstance(layer, keras.layers.BatchNormalization):
+            gamma, beta, mean, variance = layer.get_weights()
+            layer.set_weights([np.ones_like(gamma), np.zeros_like(beta), np.zeros_like(mean), np.ones_like(variance)])
     return clone

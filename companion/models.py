@@ -7,9 +7,7 @@ first so that TensorFlow starts quietly with fixed threads and seeds.
 from __future__ import annotations
 
 import hashlib
-import inspect
 import json
-import os
 from pathlib import Path
 
 import numpy as np
@@ -17,13 +15,16 @@ import numpy as np
 __all__ = [
     "IMPROVED_RECIPE",
     "article_model",
-    "cache_dir",
+    "check_recipe",
     "improved_model",
+    "keras_io_convnet",
+    "layer_signature",
     "prepare_images",
+    "recipe_runs",
+    "reference_manifest",
+    "reference_mnist_cnn",
     "shifted_batches",
-    "store_trained_mnist_cnn",
     "train_improved",
-    "trained_mnist_cnn",
 ]
 
 
@@ -61,6 +62,27 @@ def article_model(learning_rate: float = 1e-3):
             layers.Dense(10, activation="softmax"),
         ],
         name="article_cnn",
+    )
+    return _compiled(model, learning_rate)
+
+
+def keras_io_convnet(learning_rate: float = 1e-3):
+    """keras.io's "Simple MNIST convnet": two conv + max-pool blocks (32, 64), dropout 0.5 (chapter 5's comparison)."""
+    import keras
+    from keras import layers
+
+    model = keras.Sequential(
+        [
+            keras.Input(shape=(28, 28, 1)),
+            layers.Conv2D(32, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Conv2D(64, kernel_size=(3, 3), activation="relu"),
+            layers.MaxPooling2D(pool_size=(2, 2)),
+            layers.Flatten(),
+            layers.Dropout(0.5),
+            layers.Dense(10, activation="softmax"),
+        ],
+        name="keras_io_convnet",
     )
     return _compiled(model, learning_rate)
 
@@ -129,21 +151,34 @@ def shifted_batches(x, y, batch_size: int, shift: float, seed: int = 0):
     return batches.prefetch(1)
 
 
-# How the improved model is trained; part of the cache key, so changing it retrains.
-IMPROVED_RECIPE = {"epochs": 3, "batch_size": 128, "learning_rate": 5e-3, "shift": 0.08, "batch_norm": True, "seed": 0}
-CACHE_ENV_VAR = "NNBOOK_CACHE"
+# How the improved model is trained (chapter 5, and the shipped reference model of chapter 6).
+IMPROVED_RECIPE = {"epochs": 4, "batch_size": 128, "learning_rate": 5e-3, "shift": 0.08, "batch_norm": True, "seed": 0}
 
 
-def cache_dir() -> Path:
-    """Where trained models are cached: ``$NNBOOK_CACHE``, else ``~/.cache/nnbook`` (chapters 5 and 6)."""
-    return Path(os.environ.get(CACHE_ENV_VAR) or Path.home() / ".cache" / "nnbook")
+def check_recipe(recipe: dict | None) -> dict:
+    """`IMPROVED_RECIPE` updated by ``recipe``; refuses unknown keys and impossible values (chapter 5)."""
+    recipe = dict(recipe or {})
+    unknown = sorted(set(recipe) - set(IMPROVED_RECIPE))
+    if unknown:
+        raise ValueError(f"unknown recipe key(s) {unknown}; the recipe has {sorted(IMPROVED_RECIPE)}")
+    recipe = {**IMPROVED_RECIPE, **recipe}
+    for key in ("epochs", "batch_size"):
+        if isinstance(recipe[key], bool) or not isinstance(recipe[key], int | np.integer) or recipe[key] < 1:
+            raise ValueError(f"recipe[{key!r}] must be a positive int; got {recipe[key]!r}")
+    if isinstance(recipe["seed"], bool) or not isinstance(recipe["seed"], int | np.integer) or recipe["seed"] < 0:
+        raise ValueError(f"recipe['seed'] must be a non-negative int; got {recipe['seed']!r}")
+    if not (isinstance(recipe["learning_rate"], float | int) and 0 < recipe["learning_rate"] < 1):
+        raise ValueError(f"recipe['learning_rate'] must be a number in (0, 1); got {recipe['learning_rate']!r}")
+    if not isinstance(recipe["batch_norm"], bool):
+        raise ValueError(f"recipe['batch_norm'] must be True or False; got {recipe['batch_norm']!r}")
+    return recipe
 
 
 def train_improved(x_train, y_train, validation=None, recipe=None, verbose=0):
     """Build and train `improved_model` with ``recipe``; returns ``(model, history)`` (chapter 5)."""
     import keras
 
-    recipe = {**IMPROVED_RECIPE, **(recipe or {})}
+    recipe = check_recipe(recipe)
     keras.utils.set_random_seed(recipe["seed"])
     steps = recipe["epochs"] * -(-len(x_train) // recipe["batch_size"])
     model = improved_model(recipe["learning_rate"], steps, recipe["batch_norm"])
@@ -152,63 +187,57 @@ def train_improved(x_train, y_train, validation=None, recipe=None, verbose=0):
     return model, history
 
 
-def _cache_key(recipe: dict, n_train: int) -> str:
-    """Hash of everything the trained weights depend on: code, recipe, data, library version."""
-    import keras
+# The trained improved model shipped with the package (made by tools/make_reference_model.py).
+REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
+REFERENCE_MANIFEST = "improved_cnn.json"
 
-    from companion.data import MNIST_SHA256
 
-    parts = [
-        inspect.getsource(improved_model),
-        inspect.getsource(_compiled),
-        inspect.getsource(train_improved),
-        inspect.getsource(shifted_batches),
-        json.dumps(recipe, sort_keys=True),
-        str(n_train),
-        json.dumps(MNIST_SHA256, sort_keys=True),
-        keras.__version__,
+def recipe_runs(directory=None) -> dict:
+    """Measured runs of the recipe over seeds and CPU kernels (benchmarks/bench_mnist_training.py; chapter 5)."""
+    path = Path(directory or REFERENCE_DIR) / "recipe_runs.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def reference_manifest(directory=None) -> dict:
+    """What the shipped model is: file, SHA-256, recipe, accuracies, library versions (chapters 5 and 6)."""
+    path = Path(directory or REFERENCE_DIR) / REFERENCE_MANIFEST
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise FileNotFoundError(f"{path} is missing: reinstall the companion package, or recreate the "
+                                "reference model with `python tools/make_reference_model.py`") from None  # fmt: skip
+
+
+def layer_signature(model) -> list[tuple[str, dict]]:
+    """Each layer's class and configuration without its name: what makes two architectures the same."""
+    ignored = {"name", "dtype", "trainable"}
+    return [
+        (type(layer).__name__, {k: v for k, v in layer.get_config().items() if k not in ignored})
+        for layer in model.layers
     ]
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
 
 
-def _cache_path(recipe, n_train: int, directory) -> Path:
-    """The cache file for a recipe and training-set size."""
-    recipe = {**IMPROVED_RECIPE, **(recipe or {})}
-    folder = Path(directory) if directory is not None else cache_dir()
-    return folder / f"improved_cnn-{_cache_key(recipe, n_train)}.keras"
+def reference_mnist_cnn(directory=None):
+    """The shipped improved CNN, checked before use: SHA-256, ``safe_mode=True``, today's architecture (chapter 6).
 
-
-def store_trained_mnist_cnn(model, recipe=None, n_train: int = 55_000, directory=None) -> Path:
-    """Save a model trained by `train_improved` where `trained_mnist_cnn` looks for it (chapter 5)."""
-    path = _cache_path(recipe, n_train, directory)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    partial = path.with_suffix(".partial.keras")
-    model.save(partial)
-    partial.replace(path)  # atomic: a crash never leaves a half-written cache file
-    return path
-
-
-def trained_mnist_cnn(recipe=None, n_train: int = 55_000, directory=None, log=print):
-    """The improved CNN trained on the first ``n_train`` MNIST training images, cached on disk.
-
-    The first call trains (about a minute on two cores) and saves a ``.keras`` file named by a
-    hash of the model code, the recipe, the data and the Keras version; later calls load it
-    with ``safe_mode=True``. A file that fails to load is deleted and rebuilt, never trusted.
-    Used by chapters 5 and 6.
+    Every reader's chapter 6 explains this same network, whatever their CPU, without training.
+    Load only model files you trust: ``safe_mode`` refuses Python code in a file, but it is not
+    a security boundary on its own.
     """
     import keras
 
-    from companion.data import load_mnist
-
-    recipe = {**IMPROVED_RECIPE, **(recipe or {})}
-    path = _cache_path(recipe, n_train, directory)
-    if path.is_file():
-        try:
-            return keras.models.load_model(path, safe_mode=True)
-        except Exception as exc:  # a truncated or foreign file: rebuild it
-            log(f"cached model {path.name} is unreadable ({type(exc).__name__}); retraining")
-            path.unlink()
-    (x_train, y_train), _ = load_mnist()
-    model, _ = train_improved(prepare_images(x_train[:n_train]), y_train[:n_train], recipe=recipe)
-    store_trained_mnist_cnn(model, recipe, n_train, directory)
-    return model
+    folder = Path(directory or REFERENCE_DIR)
+    manifest = reference_manifest(folder)
+    path = folder / manifest["file"]
+    if not path.is_file():
+        raise FileNotFoundError(f"{path} is missing: reinstall the companion package")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if digest != manifest["sha256"]:
+        raise ValueError(f"{path} has SHA-256 {digest[:16]}…, not the manifest's {manifest['sha256'][:16]}…: "
+                         "the file is corrupt or was replaced; reinstall the companion package")  # fmt: skip
+    model = keras.models.load_model(path, safe_mode=True, compile=False)
+    expected = improved_model(batch_norm=manifest["recipe"]["batch_norm"])
+    if layer_signature(model) != layer_signature(expected):
+        raise ValueError(f"{path} does not have the architecture of companion.models.improved_model: "
+                         "recreate it with `python tools/make_reference_model.py`")  # fmt: skip
+    return _compiled(model, manifest["recipe"]["learning_rate"])

@@ -1,11 +1,11 @@
-"""Figures for chapter 6: attribution maps side by side."""
+"""Figures for chapter 6: attribution maps side by side, and the cascading-randomisation sanity check."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["plot_attributions"]
+__all__ = ["plot_attributions", "plot_cascade"]
 
 
 def plot_attributions(images, maps: dict, row_titles=None, absolute=("saliency", "SmoothGrad")):
@@ -35,5 +35,27 @@ def plot_attributions(images, maps: dict, row_titles=None, absolute=("saliency",
     for ax in axes.flat:
         ax.set_xticks([])
         ax.set_yticks([])
+    fig.tight_layout()
+    return fig
+
+
+def plot_cascade(similarity: dict, floor: dict, ceiling: dict, steps, step_labels):
+    """Similarity of each method's map to the trained model's, per randomisation step (Adebayo et al., 2018).
+
+    ``similarity[method]`` holds one value per step; ``floor[method]`` (two independent random
+    models) and ``ceiling[method]`` (the trained model against itself with another seed) are
+    drawn as dotted and dashed lines in the method's colour.
+    """
+    fig, ax = plt.subplots(figsize=(7.5, 3.6))
+    for i, (name, values) in enumerate(similarity.items()):
+        color = f"C{i}"
+        ax.plot(steps, values, "o-", color=color, label=name)
+        ax.axhline(floor[name], color=color, ls=":", lw=1)
+        ax.axhline(ceiling[name], color=color, ls="--", lw=1, alpha=0.6)
+    ax.set_xticks(list(steps), step_labels)
+    ax.set_xlabel("layers randomised, from the top")
+    ax.set_ylabel("rank correlation on ink pixels")
+    ax.set_ylim(-0.1, 1.05)
+    ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
     fig.tight_layout()
     return fig

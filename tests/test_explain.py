@@ -103,22 +103,93 @@ def test_rank_correlation_and_randomisation(small_cnn):
     np.testing.assert_array_equal(random_top.layers[0].kernel.numpy(), small_cnn.layers[0].kernel.numpy())
 
 
-def test_randomisation_skips_batch_norm_and_counts_only_kernel_layers():
-    import keras
-
-    from companion.explain import randomize_layers
-
+def _trained_like_bn_model(keras):
+    """conv -> BN -> conv -> BN -> dense, with batch-norm weights moved away from their initial state."""
+    keras.utils.set_random_seed(3)
     model = keras.Sequential(
         [keras.Input((8, 8, 1)), keras.layers.Conv2D(2, 3), keras.layers.BatchNormalization(),
-         keras.layers.Flatten(), keras.layers.Dense(3)]
+         keras.layers.Conv2D(2, 3), keras.layers.BatchNormalization(), keras.layers.Flatten(), keras.layers.Dense(3)]
     )  # fmt: skip
-    broken = randomize_layers(model, 2, seed=0)
-    for trained, random in zip(model.layers, broken.layers, strict=True):
-        kept = isinstance(trained, keras.layers.BatchNormalization)
+    rng = np.random.default_rng(0)
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.set_weights([rng.uniform(0.5, 2, size=w.shape).astype(np.float32) for w in layer.get_weights()])
+    return model
+
+
+@pytest.mark.parametrize("n_top", [1, 2, 3])
+def test_cascading_randomisation_resets_everything_above_the_cut(keras, n_top):
+    from companion.explain import randomize_layers
+
+    model = _trained_like_bn_model(keras)
+    broken = randomize_layers(model, n_top, seed=0)
+    kernel_layers = [i for i, layer in enumerate(model.layers) if hasattr(layer, "kernel")]
+    cut = kernel_layers[-n_top]
+    for i, (trained, random) in enumerate(zip(model.layers, broken.layers, strict=True)):
+        kept = i < cut
         for w_trained, w_random in zip(trained.get_weights(), random.get_weights(), strict=True):
-            assert np.array_equal(w_trained, w_random) == kept, trained.name
-    out = broken.predict(np.ones((1, 8, 8, 1), np.float32), verbose=0)
-    assert np.all(np.isfinite(out))
+            assert np.array_equal(w_trained, w_random) == kept, (n_top, trained.name)
+        if not kept and isinstance(random, keras.layers.BatchNormalization):
+            gamma, beta, mean, variance = random.get_weights()
+            assert np.all(gamma == 1) and np.all(beta == 0) and np.all(mean == 0) and np.all(variance == 1)
+    assert np.all(np.isfinite(broken.predict(np.ones((1, 8, 8, 1), np.float32), verbose=0)))
+
+
+def test_randomisation_refuses_impossible_layer_counts(keras):
+    from companion.explain import randomize_layers
+
+    model = _trained_like_bn_model(keras)
+    for n_top in (-1, 4, 1.5, True):
+        with pytest.raises(ValueError, match="n_top"):
+            randomize_layers(model, n_top)
+    untouched = randomize_layers(model, 0)
+    for a, b in zip(model.get_weights(), untouched.get_weights(), strict=True):
+        np.testing.assert_array_equal(a, b)
+
+
+def test_logit_model_gives_the_scores_whose_softmax_is_the_output(small_cnn):
+    from companion.explain import logit_model
+
+    scores = logit_model(small_cnn)
+    x = images(4, 8)
+    z = scores.predict(x, verbose=0)
+    p = small_cnn.predict(x, verbose=0)
+    softmax = np.exp(z - z.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(softmax / softmax.sum(axis=1, keepdims=True), p, rtol=1e-5, atol=1e-7)
+    assert not np.allclose(z.sum(axis=1), 1.0)  # really scores, not probabilities
+    with pytest.raises(ValueError, match="softmax"):
+        logit_model(scores)
+
+
+def test_map_similarity_ignores_the_background_when_asked():
+    from companion.explain import map_similarity
+
+    rng = np.random.default_rng(0)
+    image = np.zeros((28, 28))
+    image[8:20, 12:16] = 1.0  # the "ink"
+    a, b = rng.random((28, 28)) * image, rng.random((28, 28)) * image  # independent orderings of the ink
+    similarity = map_similarity(a, b, image)
+    # zeros on the same background pixels make the whole-image correlation high by themselves
+    assert similarity["spearman"] > 0.8 and abs(similarity["spearman_ink"]) < 0.3
+    same = map_similarity(a, -a, image)  # magnitudes are compared
+    assert same["spearman_ink"] == pytest.approx(1.0) and same["ssim"] == pytest.approx(1.0)
+
+
+def test_rank_correlation_mask_must_fit():
+    from companion.explain import rank_correlation
+
+    with pytest.raises(ValueError, match="mask"):
+        rank_correlation(np.arange(5.0), np.arange(5.0), mask=np.ones(4, bool))
+
+
+def test_partition_shap_is_additive_in_the_explained_output(small_cnn):
+    from companion.explain import partition_shap
+
+    x = images(2, 8)
+    values, base = partition_shap(small_cnn, x, classes=[0, 2], blur=2, max_evals=200)
+    assert values.shape == (2, 8, 8, 1, 2) and base.shape == (2, 2)
+    outputs = small_cnn.predict(x, verbose=0)[:, [0, 2]]
+    np.testing.assert_allclose(values.sum(axis=(1, 2, 3)) + base, outputs, atol=1e-5)
 
 
 def test_lime_returns_a_map_like_the_image(small_cnn):

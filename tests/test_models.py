@@ -1,4 +1,4 @@
-"""Keras models: shapes and parameter counts, the trained-model cache, and a short training run."""
+"""Keras models: shapes and parameter counts, recipes, the shipped reference model, and a short training run."""
 
 from __future__ import annotations
 
@@ -22,6 +22,14 @@ def test_article_model_shapes_and_parameters():
     assert model.input_shape == (None, 28, 28, 1) and model.output_shape == (None, 10)
     conv, dense = 3 * 3 * 1 * 32 + 32, 13 * 13 * 32 * 10 + 10
     assert model.count_params() == conv + dense == 54_410
+
+
+def test_keras_io_convnet_has_the_published_parameter_count():
+    from companion.models import keras_io_convnet
+
+    model = keras_io_convnet()
+    conv1, conv2, dense = 3 * 3 * 1 * 32 + 32, 3 * 3 * 32 * 64 + 64, 5 * 5 * 64 * 10 + 10
+    assert model.count_params() == conv1 + conv2 + dense == 34_826  # keras.io's model.summary()
 
 
 def test_improved_model_outputs_probabilities():
@@ -123,41 +131,99 @@ def test_short_training_beats_chance_by_a_wide_margin():
     assert accuracy > 0.8  # chance is 0.1
 
 
+@pytest.mark.parametrize(
+    ("recipe", "message"),
+    [
+        ({"epoch": 1}, "unknown recipe key"),
+        ({"epochs": 0}, "epochs"),
+        ({"batch_size": 0}, "batch_size"),
+        ({"batch_size": 12.5}, "batch_size"),
+        ({"seed": -1}, "seed"),
+        ({"learning_rate": 0}, "learning_rate"),
+        ({"batch_norm": "yes"}, "batch_norm"),
+    ],
+)
+def test_recipes_with_typos_or_impossible_values_are_refused(recipe, message):
+    from companion.models import check_recipe
+
+    with pytest.raises(ValueError, match=message):
+        check_recipe(recipe)
+
+
+def test_check_recipe_fills_in_the_defaults():
+    from companion.models import IMPROVED_RECIPE, check_recipe
+
+    assert check_recipe(None) == IMPROVED_RECIPE
+    assert check_recipe({"epochs": 1}) == {**IMPROVED_RECIPE, "epochs": 1}
+
+
+@pytest.fixture(scope="module")
+def reference():
+    from companion.models import reference_mnist_cnn
+
+    return reference_mnist_cnn()
+
+
+def test_reference_model_has_todays_architecture_and_recipe(reference):
+    from companion.models import IMPROVED_RECIPE, improved_model, layer_signature, reference_manifest
+
+    assert layer_signature(reference) == layer_signature(improved_model())
+    manifest = reference_manifest()
+    assert manifest["recipe"] == IMPROVED_RECIPE, "the recipe changed: run tools/make_reference_model.py"
+    assert reference.count_params() == improved_model().count_params()
+
+
 @pytest.mark.mnist
-def test_trained_model_cache_hit_miss_and_corrupt_file(tmp_path, monkeypatch):
-    from companion import models
+def test_reference_model_reaches_the_accuracy_its_manifest_states(reference):
+    from companion.data import load_mnist
+    from companion.models import prepare_images, reference_manifest
 
-    calls = []
-    real_train = models.train_improved
-
-    def counting_train(*args, **kwargs):
-        calls.append(1)
-        return real_train(*args, **kwargs)
-
-    monkeypatch.setattr(models, "train_improved", counting_train)
-    tiny = {"epochs": 1, "batch_size": 128}
-    first = models.trained_mnist_cnn(recipe=tiny, n_train=512, directory=tmp_path)  # miss: trains
-    files = list(tmp_path.glob("*.keras"))
-    assert len(calls) == 1 and len(files) == 1
-    probe = np.random.default_rng(0).random((4, 28, 28, 1), dtype=np.float32)
-    second = models.trained_mnist_cnn(recipe=tiny, n_train=512, directory=tmp_path)  # hit: loads
-    assert len(calls) == 1
-    np.testing.assert_allclose(first.predict(probe, verbose=0), second.predict(probe, verbose=0), rtol=1e-6)
-
-    models.trained_mnist_cnn(recipe={**tiny, "seed": 1}, n_train=512, directory=tmp_path)  # new key: trains
-    assert len(calls) == 2 and len(list(tmp_path.glob("*.keras"))) == 2
-
-    files[0].write_bytes(b"not a keras archive")  # corrupt: rebuilt, not trusted
-    messages = []
-    models.trained_mnist_cnn(recipe=tiny, n_train=512, directory=tmp_path, log=messages.append)
-    assert len(calls) == 3 and "unreadable" in messages[0]
-    assert models.trained_mnist_cnn(recipe=tiny, n_train=512, directory=tmp_path) is not None and len(calls) == 3
+    _, (x_test, y_test) = load_mnist()
+    accuracy = reference.evaluate(prepare_images(x_test), y_test, batch_size=1000, verbose=0)[1]
+    stated = reference_manifest()["test_accuracy"]
+    assert stated >= 0.992
+    # the same weights on another CPU: float rounding can flip the argmax of a few near-ties
+    assert abs(accuracy - stated) <= 5e-4
 
 
-def test_cache_dir_follows_the_environment(monkeypatch, tmp_path):
-    from companion.models import cache_dir
+def _copy_reference(tmp_path):
+    import shutil
 
-    monkeypatch.setenv("NNBOOK_CACHE", str(tmp_path))
-    assert cache_dir() == tmp_path
-    monkeypatch.delenv("NNBOOK_CACHE")
-    assert cache_dir().name == "nnbook"
+    from companion.models import REFERENCE_DIR
+
+    for name in ("improved_cnn.keras", "improved_cnn.json"):
+        shutil.copy(REFERENCE_DIR / name, tmp_path / name)
+    return tmp_path
+
+
+def test_a_corrupt_reference_model_is_refused(tmp_path):
+    from companion.models import reference_mnist_cnn
+
+    folder = _copy_reference(tmp_path)
+    data = bytearray((folder / "improved_cnn.keras").read_bytes())
+    data[len(data) // 2] ^= 0xFF
+    (folder / "improved_cnn.keras").write_bytes(bytes(data))
+    with pytest.raises(ValueError, match="SHA-256.*corrupt or was replaced"):
+        reference_mnist_cnn(folder)
+
+
+def test_a_reference_model_of_another_architecture_is_refused(tmp_path):
+    import hashlib
+    import json
+
+    from companion.models import article_model, reference_mnist_cnn
+
+    folder = _copy_reference(tmp_path)
+    article_model().save(folder / "improved_cnn.keras")  # valid .keras file, wrong network
+    manifest = json.loads((folder / "improved_cnn.json").read_text())
+    manifest["sha256"] = hashlib.sha256((folder / "improved_cnn.keras").read_bytes()).hexdigest()
+    (folder / "improved_cnn.json").write_text(json.dumps(manifest))
+    with pytest.raises(ValueError, match="does not have the architecture"):
+        reference_mnist_cnn(folder)
+
+
+def test_a_missing_reference_model_names_the_fix(tmp_path):
+    from companion.models import reference_mnist_cnn
+
+    with pytest.raises(FileNotFoundError, match="make_reference_model"):
+        reference_mnist_cnn(tmp_path)
