@@ -18,6 +18,7 @@ from tools.check_pages import (
     expected_launch_urls,
     launch_problems,
     notebook_path,
+    page_line,
     parse_page,
     title_problem,
     untypeset_math,
@@ -48,6 +49,13 @@ def test_parse_page_collects_title_ids_links_and_redirects():
 def test_title_problem():
     assert title_problem("1. Neurons \u2014 Book") is None
     assert title_problem("  ") and title_problem("<no title> \u2014 Book")
+
+
+def test_page_line_keeps_one_line_short_and_leaves_warnings_out():
+    found = {"math": [f"formula {i}" for i in range(5)], "code-scroll": ["wide"], "title": ["no title"]}
+    assert page_line(found, ["title", "math"]) == "no title; formula 0; formula 1; formula 2; and 2 more (math)"
+    assert page_line(found, ["code-scroll"]) == "wide"
+    assert page_line(found, ["image"]) == ""
 
 
 def test_broken_links_checks_files_and_anchors():

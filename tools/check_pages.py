@@ -21,7 +21,11 @@ import posixpath
 import re
 import shutil
 import sys
+import threading
+from contextlib import contextmanager
+from functools import partial
 from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -36,7 +40,7 @@ CHROMIUM_ARGS = [
     "--disable-gpu",
     "--no-first-run",
     "--disable-background-networking",
-    "--host-resolver-rules=MAP * ~NOTFOUND",  # no host name resolves: nothing can leave the machine
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",  # no host resolves: nothing leaves the machine
 ]
 _TEX_DELIMITERS = re.compile(r"\\\(|\\\[|\$\$")
 
@@ -142,6 +146,17 @@ def launch_problems(hrefs: list[str], expected: dict[str, str]) -> list[str]:
     return problems
 
 
+def page_line(found: dict[str, list[str]], checks: list[str], limit: int = 3) -> str:
+    """A page's problems from `checks` on one line, at most `limit` of each kind."""
+    shown = []
+    for check in checks:
+        problems = found.get(check, [])
+        shown += problems[:limit]
+        if len(problems) > limit:
+            shown.append(f"and {len(problems) - limit} more ({check})")
+    return "; ".join(shown)
+
+
 def notebook_path(config: dict, docname: str, root: Path = ROOT) -> Path:
     """The notebook in the repository that a launch button for page `docname` opens."""
     return root / config["repository"].get("path_to_book", "") / (docname + ".ipynb")
@@ -151,7 +166,9 @@ def notebook_path(config: dict, docname: str, root: Path = ROOT) -> Path:
 
 
 _PAGE_REPORT_JS = """async () => {
-  document.querySelectorAll('details').forEach(d => d.open = true);  // hidden cells too: a reader may open them
+  // Hidden cells and solutions too: a reader may open them.
+  document.querySelectorAll('details').forEach(d => d.open = true);
+  document.querySelectorAll('.toggle-hidden').forEach(e => e.classList.remove('toggle-hidden'));
   const images = [...document.images];
   images.forEach(img => img.loading = 'eager');
   await Promise.all(images.map(img => img.decode().catch(() => null)));
@@ -211,25 +228,31 @@ def find_chromium() -> str:
     sys.exit("No Chromium found: `apt-get install chromium` (Debian) or set CHROMIUM=/path/to/chrome")
 
 
-def check_page_in_browser(context, path: Path, screenshot: Path) -> tuple[dict[str, list[str]], int | None]:
-    """Open one page with the network blocked; return its problems by check, and its code column in characters."""
+def check_page_in_browser(context, url: str, allowed: tuple, screenshot: Path | None) -> tuple[dict, int | None]:
+    """Open one page, every request outside `allowed` blocked; return its problems by check and its code column."""
     found: dict[str, list[str]] = {}
 
     def report(check: str, problem: str) -> None:
         found.setdefault(check, []).append(problem)
 
     def block_network(route) -> None:
-        if route.request.url.startswith(("file:", "data:", "blob:")):
+        if route.request.url.startswith(allowed):
             route.continue_()
         else:
             report("network", f"blocked request to {route.request.url}")
             route.abort()
 
     page = context.new_page()
-    page.on("console", lambda message: message.type == "error" and report("console", message.text))
-    page.on("pageerror", lambda error: report("console", str(error)))
+
+    def console_error(message) -> None:
+        if message.type == "error":
+            where = message.location.get("url", "") if message.text.startswith("Failed to load") else ""
+            report("console", f"console: {message.text}" + (f" ({where})" if where else ""))
+
+    page.on("console", console_error)
+    page.on("pageerror", lambda error: report("console", f"JavaScript error: {error}"))
     page.route("**/*", block_network)
-    page.goto(path.resolve().as_uri(), wait_until="load")
+    page.goto(url, wait_until="load")
     seen = page.evaluate(_PAGE_REPORT_JS)
     for src in seen["brokenImages"]:
         report("image", f"image did not load: {src}")
@@ -237,23 +260,44 @@ def check_page_in_browser(context, path: Path, screenshot: Path) -> tuple[dict[s
         report("math", f"untypeset math: …{snippet}…")
     if seen["wideCode"]:
         report("code-scroll", scrolling_code_message(seen["wideCode"], seen["columnChars"]))
-    screenshot.parent.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(screenshot), full_page=True)
+    if screenshot is not None:
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot), full_page=True)
     page.close()
     return found, seen["columnChars"]
 
 
-def check_in_browser(html_dir: Path, pages: list[str], screenshots: Path) -> tuple[dict, set[int]]:
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@contextmanager
+def served(html_dir: Path, http: bool):
+    """Base URL of the build: its file:// address, or (http=True) a server on 127.0.0.1 as a web host would serve it."""
+    if not http:
+        yield html_dir.resolve().as_uri() + "/"
+        return
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(html_dir)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+
+
+def check_in_browser(html_dir: Path, pages: list[str], screenshots: Path | None, http: bool) -> tuple[dict, set[int]]:
     """Open every page; return {page: {check: [problems]}} and the code column widths seen (characters)."""
     from playwright.sync_api import sync_playwright
 
     problems, columns = {}, set()
-    with sync_playwright() as playwright:
+    with served(html_dir, http) as base, sync_playwright() as playwright:
+        allowed = (base, "data:", "blob:")
         browser = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
         context = browser.new_context(viewport=VIEWPORT, service_workers="block")
         for page in pages:
-            screenshot = screenshots / Path(page).with_suffix(".png")
-            problems[page], column = check_page_in_browser(context, html_dir / page, screenshot)
+            screenshot = screenshots / Path(page).with_suffix(".png") if screenshots else None
+            problems[page], column = check_page_in_browser(context, base + page, allowed, screenshot)
             if column is not None:
                 columns.add(column)
         browser.close()
@@ -265,6 +309,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html", help="the built book")
     parser.add_argument("--screenshots", type=Path, default=ROOT / "_build" / "screenshots")
+    parser.add_argument("--no-screenshots", action="store_true", help="skip the screenshots (faster)")
+    parser.add_argument("--http", action="store_true", help="serve the build on 127.0.0.1 instead of opening files")
     parser.add_argument("--config", type=Path, default=ROOT / "_config.yml")
     parser.add_argument("--warn", action="append", default=[], choices=CHECKS, help="report this check, do not fail")
     args = parser.parse_args(argv)
@@ -279,7 +325,8 @@ def main(argv: list[str] | None = None) -> int:
     parsed = {page: parse_page((html_dir / page).read_text(encoding="utf-8")) for page in pages}
 
     redirects = [page for page in pages if parsed[page].redirect]  # no content of their own: only their link is checked
-    problems, columns = check_in_browser(html_dir, [p for p in pages if p not in redirects], args.screenshots)
+    screenshots = None if args.no_screenshots else args.screenshots
+    problems, columns = check_in_browser(html_dir, [p for p in pages if p not in redirects], screenshots, args.http)
     for page, links in broken_links(parsed, files).items():
         problems.setdefault(page, {})["link"] = [f"broken link {link}" for link in links]
     for page in pages:
@@ -293,16 +340,16 @@ def main(argv: list[str] | None = None) -> int:
 
     failed = 0
     for page in pages:
-        errors = [p for check, found in problems[page].items() if check not in args.warn for p in found]
-        warnings = [p for check, found in problems[page].items() if check in args.warn for p in found]
-        if errors:
+        if errors := page_line(problems[page], [c for c in CHECKS if c not in args.warn]):
             failed += 1
-            print(f"FAIL {page}: " + "; ".join(errors))
-        if warnings:
-            print(f"warn {page}: " + "; ".join(warnings))
+            print(f"FAIL {page}: {errors}")
+        if warnings := page_line(problems[page], args.warn):
+            print(f"warn {page}: {warnings}")
     column = f"code column shows {min(columns)} characters at {VIEWPORT['width']} px" if columns else "no code seen"
-    print(f"{len(pages)} pages checked offline in Chromium, {failed} failing; {column}")
-    print(f"screenshots: {args.screenshots}")
+    how = "served on 127.0.0.1" if args.http else "opened as files"
+    print(f"{len(pages)} pages {how} in offline Chromium, {failed} failing; {column}")
+    if screenshots:
+        print(f"screenshots: {screenshots}")
     return 1 if failed else 0
 
 
