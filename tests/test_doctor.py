@@ -1,0 +1,106 @@
+"""Tests of companion.doctor: a healthy machine passes, and each broken thing is named with its fix."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+import sys
+
+import pytest
+
+from companion import doctor
+from companion.doctor import FAIL, OK, WARN
+
+
+@pytest.mark.mnist
+def test_healthy_environment_passes_without_importing_tensorflow():
+    code = "import sys, companion.doctor as d; status = d.main(); print('tensorflow' in sys.modules); sys.exit(status)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "FAIL" not in result.stdout
+    assert "MNIST verified" in result.stdout
+    assert result.stdout.splitlines()[-1] == "False"  # TensorFlow was never imported
+
+
+def test_missing_mnist_names_mnist_path(monkeypatch, tmp_path):
+    monkeypatch.delenv("MNIST_PATH", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # an empty Keras cache
+    finding = doctor.check_mnist()
+    assert finding.status == WARN
+    assert "MNIST_PATH" in finding.what and "export MNIST_PATH=" in finding.fix
+
+
+def test_broken_mnist_path_fails_and_says_so(monkeypatch, tmp_path):
+    monkeypatch.setenv("MNIST_PATH", str(tmp_path / "nowhere.npz"))
+    finding = doctor.check_mnist()
+    assert finding.status == FAIL
+    assert "nowhere.npz" in finding.what and "MNIST_PATH" in finding.fix
+
+
+def test_main_prints_the_fix_and_exits_1(monkeypatch, capsys):
+    monkeypatch.setattr(doctor, "run_checks", lambda: [doctor.Finding(OK, "fine"), doctor.Finding(FAIL, "bad", "do X")])
+    assert doctor.main() == 1
+    out = capsys.readouterr().out
+    assert "FAIL  bad" in out and "fix: do X" in out
+
+
+def test_dependencies_are_checked_against_their_bounds(tmp_path):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text(
+        "# a comment\n-e .\npytest>=1  # within bounds\nnumpy>=0.1,<1\nno-such-package-for-the-doctor>=1,<2\n"
+    )
+    findings = {f.what.split()[0]: f for f in doctor.check_dependencies(requirements)}
+    assert set(findings) == {"numpy", "no-such-package-for-the-doctor"}
+    assert findings["numpy"].status == FAIL and "outside <1,>=0.1" in findings["numpy"].what
+    assert findings["numpy"].fix == 'pip install "numpy<1,>=0.1"'
+    assert "not installed" in findings["no-such-package-for-the-doctor"].what
+
+
+def test_all_dependencies_within_bounds_is_one_ok_line(tmp_path):
+    requirements = tmp_path / "requirements.txt"
+    requirements.write_text("pytest>=1\nnumpy>=1\n")
+    expected = doctor.Finding(OK, f"2 packages within the bounds of {requirements}")
+    assert doctor.check_dependencies(requirements) == [expected]
+
+
+def test_python_version():
+    assert doctor.check_python((3, 11, 4)).status == OK
+    assert doctor.check_python((3, 12, 0)).status == WARN
+    assert doctor.check_python((3, 10, 9)).status == FAIL
+
+
+def test_keras_backend_from_environment_and_config(monkeypatch, tmp_path):
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setenv("KERAS_BACKEND", "jax")
+    assert doctor.check_keras_backend().status == FAIL
+    monkeypatch.delenv("KERAS_BACKEND")
+    assert doctor.check_keras_backend() == doctor.Finding(OK, "Keras backend: tensorflow (from Keras' default)")
+    (tmp_path / "keras.json").write_text(json.dumps({"backend": "torch"}))
+    finding = doctor.check_keras_backend()
+    assert finding.status == FAIL and str(tmp_path / "keras.json") in finding.fix
+
+
+def test_reference_model_hash(tmp_path):
+    manifest = tmp_path / "reference" / "improved_cnn.json"
+    assert doctor.check_reference_model(manifest).status == WARN  # missing is reported, not a crash
+    manifest.parent.mkdir()
+    model = manifest.parent / "improved_cnn.keras"
+    model.write_bytes(b"weights")
+    manifest.write_text(json.dumps({"file": model.name, "sha256": hashlib.sha256(b"weights").hexdigest()}))
+    assert doctor.check_reference_model(manifest).status == OK
+    model.write_bytes(b"tampered")
+    assert doctor.check_reference_model(manifest).status == FAIL
+    model.unlink()
+    assert "missing" in doctor.check_reference_model(manifest).what
+
+
+def test_memory_from_meminfo_and_container_limit(tmp_path):
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal: 16000000 kB\nMemAvailable: 8000000 kB\n")
+    assert doctor.available_memory_gb(meminfo, tmp_path) == pytest.approx(8.192)
+    (tmp_path / "memory.max").write_text("2000000000\n")
+    (tmp_path / "memory.current").write_text("500000000\n")
+    assert doctor.available_memory_gb(meminfo, tmp_path) == pytest.approx(1.5)
+    assert doctor.check_memory(1.5).status == WARN
+    assert doctor.check_memory(8.0).status == OK

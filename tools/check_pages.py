@@ -1,0 +1,357 @@
+"""Open every page of the built book in headless Chromium, offline, and report what a reader would see broken.
+
+Usage (after `jupyter-book build .`):
+
+    python tools/check_pages.py [--html _build/html] [--warn code-scroll]
+
+Checks, one line per failing page: JavaScript console errors, requests that left the
+build (the network is blocked), images that did not load, math left untypeset (`\\(`,
+`\\[` or `$$` in the rendered text), broken internal links and anchors, pages without a
+title, code cells that scroll sideways, and launch buttons (Binder, Colab) that do not
+point at the page's notebook in the configured repository. A full-page screenshot of
+each page goes to `_build/screenshots/`. Exit status 1 when any check not passed to
+`--warn` fails.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import posixpath
+import re
+import shutil
+import sys
+import threading
+from contextlib import contextmanager
+from functools import partial
+from html.parser import HTMLParser
+from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote, urlsplit
+
+import yaml
+
+ROOT = Path(__file__).resolve().parents[1]
+CHECKS = ("console", "network", "image", "math", "link", "title", "code-scroll", "launch")
+VIEWPORT = {"width": 1280, "height": 800}  # a common laptop width, the narrowest column of the usual desktops
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",  # no host resolves: nothing leaves the machine
+]
+_TEX_DELIMITERS = re.compile(r"\\\(|\\\[|\$\$")
+
+
+# ---------------------------------------------------------------- pure parts (tests/test_check_pages.py)
+
+
+def untypeset_math(text: str) -> list[str]:
+    """Snippets of `text` around each TeX delimiter that MathJax should have replaced."""
+    return [text[max(m.start() - 15, 0) : m.end() + 25].replace("\n", " ") for m in _TEX_DELIMITERS.finditer(text)]
+
+
+class PageParser(HTMLParser):
+    """Collects a page's title, element ids and the links it makes (the static half of the checks)."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.ids: set[str] = set()
+        self.hrefs: list[str] = []
+        self.title = ""
+        self.redirect: str | None = None  # target of a <meta http-equiv="refresh"> page (the book's index.html)
+        self._in_title = False
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        for key in ("id", "name") if tag == "a" else ("id",):
+            if attrs.get(key):
+                self.ids.add(attrs[key])
+        if tag in ("a", "area") and attrs.get("href") is not None:
+            self.hrefs.append(attrs["href"])
+        refresh = tag == "meta" and (attrs.get("http-equiv") or "").lower() == "refresh"
+        if refresh and "url=" in attrs.get("content", ""):
+            self.redirect = attrs["content"].split("url=", 1)[1].strip()
+            self.hrefs.append(self.redirect)
+        self._in_title = tag == "title"
+
+    def handle_endtag(self, tag):
+        if tag == "title":
+            self._in_title = False
+
+    def handle_data(self, data):
+        if self._in_title:
+            self.title += data
+
+
+def parse_page(html: str) -> PageParser:
+    """Parse one page's HTML."""
+    parser = PageParser()
+    parser.feed(html)
+    parser.close()
+    return parser
+
+
+def title_problem(title: str) -> str | None:
+    """Why a page's <title> does not name it, or None (Sphinx writes '<no title>' for a page without a heading)."""
+    title = title.strip()
+    if not title or title.startswith("<no title>"):
+        return f"page has no title ({title!r})"
+    return None
+
+
+def broken_links(pages: dict[str, PageParser], files: set[str]) -> dict[str, list[str]]:
+    """Internal links whose file or anchor is missing, per page; keys and `files` are paths relative to the build."""
+    broken: dict[str, list[str]] = {}
+    for page, parsed in pages.items():
+        for href in parsed.hrefs:
+            parts = urlsplit(href)
+            if parts.scheme or parts.netloc or href.startswith(("mailto:", "javascript:")):
+                continue  # external: not ours to check offline
+            target = page
+            if parts.path:
+                target = posixpath.normpath(posixpath.join(posixpath.dirname(page), unquote(parts.path)))
+            if target not in files and posixpath.normpath(posixpath.join(target, "index.html")) in files:
+                target = posixpath.normpath(posixpath.join(target, "index.html"))  # a folder opens its index.html
+            if target not in files:
+                broken.setdefault(page, []).append(f"{href} (no file {target})")
+            elif parts.fragment and target in pages and unquote(parts.fragment) not in pages[target].ids:
+                broken.setdefault(page, []).append(f"{href} (no anchor #{parts.fragment} in {target})")
+    return broken
+
+
+def expected_launch_urls(config: dict, docname: str) -> dict[str, str]:
+    """The Binder and Colab URLs that `_config.yml` gives the notebook page `docname` ('book/ch1_neurons')."""
+    repository, launch = config["repository"], config["launch_buttons"]
+    org, repo = urlsplit(repository["url"]).path.strip("/").split("/")[:2]
+    branch = repository.get("branch", "main")
+    notebook = posixpath.join(repository.get("path_to_book", "").strip("/"), docname + ".ipynb")
+    interface = {"classic": "tree", "jupyterlab": "lab/tree"}[launch.get("notebook_interface", "classic")]
+    return {
+        "Binder": f"{launch['binderhub_url'].rstrip('/')}/v2/gh/{org}/{repo}/{branch}?urlpath={interface}/{notebook}",
+        "Colab": f"{launch['colab_url'].rstrip('/')}/github/{org}/{repo}/blob/{branch}/{notebook}",
+    }
+
+
+def launch_problems(hrefs: list[str], expected: dict[str, str]) -> list[str]:
+    """Launch buttons that are missing or point elsewhere than `expected` (from `expected_launch_urls`)."""
+    problems = []
+    for service, url in expected.items():
+        service_root = url.split("/v2/")[0] if service == "Binder" else url.split("/github/")[0]
+        found = [href for href in hrefs if href.startswith(service_root)]
+        if url not in found:
+            problems.append(f"{service} button {'points at ' + found[0] if found else 'missing'}; expected {url}")
+    return problems
+
+
+def page_line(found: dict[str, list[str]], checks: list[str], limit: int = 3) -> str:
+    """A page's problems from `checks` on one line, at most `limit` of each kind."""
+    shown = []
+    for check in checks:
+        problems = found.get(check, [])
+        shown += problems[:limit]
+        if len(problems) > limit:
+            shown.append(f"and {len(problems) - limit} more ({check})")
+    return "; ".join(shown)
+
+
+def notebook_path(config: dict, docname: str, root: Path = ROOT) -> Path:
+    """The notebook in the repository that a launch button for page `docname` opens."""
+    return root / config["repository"].get("path_to_book", "") / (docname + ".ipynb")
+
+
+# ---------------------------------------------------------------- the browser
+
+
+_PAGE_REPORT_JS = """async () => {
+  // Hidden cells and solutions too: a reader may open them.
+  document.querySelectorAll('details').forEach(d => d.open = true);
+  document.querySelectorAll('.toggle-hidden').forEach(e => e.classList.remove('toggle-hidden'));
+  const images = [...document.images];
+  images.forEach(img => img.loading = 'eager');
+  await Promise.all(images.map(img => img.decode().catch(() => null)));
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) await MathJax.startup.promise;
+  await document.fonts.ready;
+
+  // The text a reader sees, without code (MathJax leaves code alone) and without typeset math.
+  const skip = new Set(['PRE', 'CODE', 'SCRIPT', 'STYLE', 'TEXTAREA', 'NOSCRIPT', 'TEMPLATE', 'MJX-CONTAINER']);
+  const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {acceptNode(node) {
+    for (let e = node.parentElement; e; e = e.parentElement) if (skip.has(e.tagName)) return NodeFilter.FILTER_REJECT;
+    return NodeFilter.FILTER_ACCEPT;
+  }});
+  const text = [];
+  while (walker.nextNode()) text.push(walker.currentNode.nodeValue);
+
+  const brokenImages = images.filter(i => !i.complete || !i.naturalWidth).map(i => i.getAttribute('src'));
+
+  // Code blocks wider than their box, and how many characters the box shows.
+  let columnChars = null;
+  const wideCode = [];
+  for (const pre of document.querySelectorAll('div.highlight pre')) {
+    if (!pre.offsetParent) continue;
+    if (columnChars === null) {
+      const probe = pre.appendChild(document.createElement('span'));
+      probe.textContent = 'x'.repeat(200);
+      const charWidth = probe.getBoundingClientRect().width / 200;
+      probe.remove();
+      const style = getComputedStyle(pre);
+      const inner = pre.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+      columnChars = Math.floor(inner / charWidth);
+    }
+    if (pre.scrollWidth > pre.clientWidth + 1) {
+      const kind = pre.closest('.cell_input') ? 'input' : pre.closest('.cell_output') ? 'output' : 'other';
+      wideCode.push([kind, Math.max(...pre.textContent.split('\\n').map(line => line.length))]);
+    }
+  }
+  return {text: text.join(' '), brokenImages, columnChars, wideCode};
+}"""
+
+
+def scrolling_code_message(wide_code: list[tuple[str, int]], column_chars: int) -> str:
+    """One sentence on the code blocks that scroll sideways, by kind (cell inputs, outputs, other blocks)."""
+    kinds = {"input": "cell inputs", "output": "cell outputs", "other": "other code blocks"}
+    parts = []
+    for kind, name in kinds.items():
+        lengths = [length for k, length in wide_code if k == kind]
+        if lengths:
+            parts.append(f"{len(lengths)} {name} (longest line {max(lengths)})")
+    return f"code scrolls sideways: {', '.join(parts)}; the column shows {column_chars} characters"
+
+
+def find_chromium() -> str:
+    """Path of a Chromium (or Chrome) binary: $CHROMIUM, else the first on PATH."""
+    for name in (os.environ.get("CHROMIUM"), "chromium", "chromium-browser", "google-chrome", "google-chrome-stable"):
+        if name and shutil.which(name):
+            return shutil.which(name)
+    sys.exit("No Chromium found: `apt-get install chromium` (Debian) or set CHROMIUM=/path/to/chrome")
+
+
+def check_page_in_browser(context, url: str, allowed: tuple, screenshot: Path | None) -> tuple[dict, int | None]:
+    """Open one page, every request outside `allowed` blocked; return its problems by check and its code column."""
+    found: dict[str, list[str]] = {}
+
+    def report(check: str, problem: str) -> None:
+        found.setdefault(check, []).append(problem)
+
+    def block_network(route) -> None:
+        if route.request.url.startswith(allowed):
+            route.continue_()
+        else:
+            report("network", f"blocked request to {route.request.url}")
+            route.abort()
+
+    page = context.new_page()
+
+    def console_error(message) -> None:
+        if message.type == "error":
+            where = message.location.get("url", "") if message.text.startswith("Failed to load") else ""
+            report("console", f"console: {message.text}" + (f" ({where})" if where else ""))
+
+    page.on("console", console_error)
+    page.on("pageerror", lambda error: report("console", f"JavaScript error: {error}"))
+    page.route("**/*", block_network)
+    page.goto(url, wait_until="load")
+    seen = page.evaluate(_PAGE_REPORT_JS)
+    for src in seen["brokenImages"]:
+        report("image", f"image did not load: {src}")
+    for snippet in untypeset_math(seen["text"]):
+        report("math", f"untypeset math: …{snippet}…")
+    if seen["wideCode"]:
+        report("code-scroll", scrolling_code_message(seen["wideCode"], seen["columnChars"]))
+    if screenshot is not None:
+        screenshot.parent.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(screenshot), full_page=True)
+    page.close()
+    return found, seen["columnChars"]
+
+
+class _QuietHandler(SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:
+        pass
+
+
+@contextmanager
+def served(html_dir: Path, http: bool):
+    """Base URL of the build: its file:// address, or (http=True) a server on 127.0.0.1 as a web host would serve it."""
+    if not http:
+        yield html_dir.resolve().as_uri() + "/"
+        return
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(_QuietHandler, directory=str(html_dir)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}/"
+    finally:
+        server.shutdown()
+
+
+def check_in_browser(html_dir: Path, pages: list[str], screenshots: Path | None, http: bool) -> tuple[dict, set[int]]:
+    """Open every page; return {page: {check: [problems]}} and the code column widths seen (characters)."""
+    from playwright.sync_api import sync_playwright
+
+    problems, columns = {}, set()
+    with served(html_dir, http) as base, sync_playwright() as playwright:
+        allowed = (base, "data:", "blob:")
+        browser = playwright.chromium.launch(executable_path=find_chromium(), args=CHROMIUM_ARGS)
+        context = browser.new_context(viewport=VIEWPORT, service_workers="block")
+        for page in pages:
+            screenshot = screenshots / Path(page).with_suffix(".png") if screenshots else None
+            problems[page], column = check_page_in_browser(context, base + page, allowed, screenshot)
+            if column is not None:
+                columns.add(column)
+        browser.close()
+    return problems, columns
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run every check on every page; print one line per failing page; return the exit status."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html", help="the built book")
+    parser.add_argument("--screenshots", type=Path, default=ROOT / "_build" / "screenshots")
+    parser.add_argument("--no-screenshots", action="store_true", help="skip the screenshots (faster)")
+    parser.add_argument("--http", action="store_true", help="serve the build on 127.0.0.1 instead of opening files")
+    parser.add_argument("--config", type=Path, default=ROOT / "_config.yml")
+    parser.add_argument("--warn", action="append", default=[], choices=CHECKS, help="report this check, do not fail")
+    args = parser.parse_args(argv)
+
+    html_dir = args.html
+    if not (html_dir / "index.html").is_file():
+        print(f"{html_dir}/index.html not found: build the book first (jupyter-book build .)")
+        return 2
+    config = yaml.safe_load(args.config.read_text(encoding="utf-8"))
+    files = {p.relative_to(html_dir).as_posix() for p in html_dir.rglob("*") if p.is_file()}
+    pages = sorted(f for f in files if f.endswith(".html") and not f.startswith(("_static/", "_sources/", "_images/")))
+    parsed = {page: parse_page((html_dir / page).read_text(encoding="utf-8")) for page in pages}
+
+    redirects = [page for page in pages if parsed[page].redirect]  # no content of their own: only their link is checked
+    screenshots = None if args.no_screenshots else args.screenshots
+    problems, columns = check_in_browser(html_dir, [p for p in pages if p not in redirects], screenshots, args.http)
+    for page, links in broken_links(parsed, files).items():
+        problems.setdefault(page, {})["link"] = [f"broken link {link}" for link in links]
+    for page in pages:
+        found = problems.setdefault(page, {})
+        if page not in redirects and (problem := title_problem(parsed[page].title)):
+            found["title"] = [problem]
+        docname = page.removesuffix(".html")
+        if notebook_path(config, docname, args.config.parent).is_file():
+            if launch := launch_problems(parsed[page].hrefs, expected_launch_urls(config, docname)):
+                found["launch"] = launch
+
+    failed = 0
+    for page in pages:
+        if errors := page_line(problems[page], [c for c in CHECKS if c not in args.warn]):
+            failed += 1
+            print(f"FAIL {page}: {errors}")
+        if warnings := page_line(problems[page], args.warn):
+            print(f"warn {page}: {warnings}")
+    column = f"code column shows {min(columns)} characters at {VIEWPORT['width']} px" if columns else "no code seen"
+    how = "served on 127.0.0.1" if args.http else "opened as files"
+    print(f"{len(pages)} pages {how} in offline Chromium, {failed} failing; {column}")
+    if screenshots:
+        print(f"screenshots: {screenshots}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
