@@ -80,6 +80,23 @@ def test_last_digit_unit():
     assert last_digit_unit("10,000") == 0.0
 
 
+def test_glued_values_compare_at_the_precision_prose_can_show():
+    from tools.nbval_tolerance import align
+
+    def record(text):
+        return [{"output_type": "display_data", "data": {"application/papermill.record/text/plain": text}}]
+
+    fresh, stored = record("np.float32(0.02530098)"), record("np.float32(0.025302887)")
+    align(fresh, stored, Tolerance(), lambda s: s, ("metadata",))
+    assert fresh == stored  # 7.5e-5 relative: digits no reader sees
+    fresh = record("np.float32(0.0260)")
+    align(fresh, stored, Tolerance(), lambda s: s, ("metadata",))
+    assert fresh != stored  # 3 % is a change the prose would show
+    printed = [{"output_type": "stream", "name": "stdout", "text": "0.02530098"}]
+    align(printed, [{"output_type": "stream", "name": "stdout", "text": "0.025302887"}], Tolerance(), str, ())
+    assert printed[0]["text"] == "0.02530098"  # printed text keeps the strict default
+
+
 def test_marker_parsing():
     source = "x = 1\n# NBVAL_TOLERANCE rtol=2e-3 atol=0.5: three epochs of training vary across CPUs\nprint(x)"
     assert Tolerance.from_source(source) == Tolerance(rtol=2e-3, atol=0.5)

@@ -21,6 +21,12 @@ A number then passes if ``|fresh - stored| <= max(one unit, atol + rtol * |store
 Numbers inside words (``float32``, ``conv2d_1``) and version strings (``3.15.1``) are text and
 must match exactly; thousands separators (``10,000``), signs, percentages and exponents
 (``1.2e-07``) are understood.
+
+Values glued for the prose (myst-nb's ``glue``, stored as ``application/papermill.record/…``)
+are the exception to "one unit of the last digit": their record is the value's full repr,
+``np.float32(0.025302887)``, whose trailing digits are rounding noise that no reader sees,
+since the prose formats the value to a few significant digits. They compare with a relative
+tolerance of at least `GLUE_RTOL`.
 """
 
 from __future__ import annotations
@@ -29,7 +35,11 @@ import math
 import re
 from dataclasses import dataclass
 
-__all__ = ["NUMBER", "Tolerance", "install", "numbers_agree", "split_numbers"]
+__all__ = ["GLUE_RTOL", "NUMBER", "Tolerance", "install", "numbers_agree", "split_numbers"]
+
+# Glued values print all their digits; the prose shows three or four significant ones.
+GLUE_RTOL = 1e-3
+GLUE_MIME_PREFIX = "application/papermill.record/"
 
 # A number that stands on its own: not part of a word, not part of a dotted version string.
 NUMBER = re.compile(
@@ -126,13 +136,15 @@ def align(fresh: list, stored: list, tolerance: Tolerance, sanitize, skip: tuple
     by_key: dict[str, list[str]] = {}
     for key, container, field in _values(stored, skip):
         by_key.setdefault(key, []).append(container[field])
+    glue_tolerance = Tolerance(rtol=max(tolerance.rtol, GLUE_RTOL), atol=tolerance.atol)
     seen: dict[str, int] = {}
     for key, container, field in _values(fresh, skip):
         position = seen[key] = seen.get(key, -1) + 1
         candidates = by_key.get(key, [])
         if position < len(candidates):
             reference = candidates[position]
-            if numbers_agree(sanitize(reference), sanitize(container[field]), tolerance):
+            allowed = glue_tolerance if key.startswith(GLUE_MIME_PREFIX) else tolerance
+            if numbers_agree(sanitize(reference), sanitize(container[field]), allowed):
                 container[field] = reference
 
 
