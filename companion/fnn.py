@@ -165,9 +165,9 @@ class Classifier:
 
     def accuracy(self, x, labels) -> float:
         """Fraction of correct class predictions."""
-        labels = np.asarray(labels)
-        if labels.shape != (len(x),):
-            raise ValueError(f"labels must be (n,) with one label per example of x ({len(x)}); got {labels.shape}")
+        labels, n = np.asarray(labels), np.shape(x)[0] if np.ndim(x) else 0
+        if labels.shape != (n,):
+            raise ValueError(f"labels must be (n,) with one label per example of x ({n}); got {labels.shape}")
         return float(np.mean(self.predict(x) == labels))
 
 

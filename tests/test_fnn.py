@@ -228,6 +228,7 @@ def test_dense_layers_name_the_shapes_and_compute_integers_in_floating_point():
         (lambda: MLP([3, 2]).predict(np.zeros((2, 3)), batch_size=0), ValueError, "batch_size must be an integer >= 1"),
         (lambda: MLP([3, 2]).predict(np.zeros((0, 3))), ValueError, "non-empty"),
         (lambda: MLP([3, 2]).accuracy(np.zeros((2, 3)), [0]), ValueError, r"one label per example of x \(2\)"),
+        (lambda: MLP([3, 2]).accuracy(3.0, [0]), ValueError, r"one label per example of x \(0\)"),
         (lambda: MLP([3, 2]).forward(np.zeros((0, 3))), ValueError, r"x must be a non-empty \(batch, 3\) array"),
         (lambda: MLP([3, 2]).loss(np.zeros((2, 3)), [0.0, 1.0]), TypeError, "labels must be integer class indices"),
         (lambda: init_weights(3, 2, "he", rng=None), TypeError, "rng must be a numpy.random.Generator"),
