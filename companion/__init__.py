@@ -37,23 +37,27 @@ def setup(seed: int = 0, *, tensorflow: bool = False, threads: int = 2) -> Setup
     With ``tensorflow=True`` it also imports TensorFlow with its start-up log lines
     silenced, fixes its thread pools to ``threads`` so that results do not depend on
     how many cores a machine reports, and seeds Keras.
-    Returns a `Setup` record of what it did.
+    Returns a `Setup` record of what it did. ``seed`` is an int in [0, 2**32 - 1] (NumPy's
+    limit); TensorFlow's thread pools are fixed once per process, so asking for a different
+    ``threads`` later raises RuntimeError instead of reporting a number that is not in effect.
     """
-    if not isinstance(seed, int) or seed < 0:
-        raise ValueError(f"seed must be a non-negative int; got {seed!r}")
-    if not isinstance(threads, int) or threads < 1:
-        raise ValueError(f"threads must be a positive int; got {threads!r}")
+    from companion._checks import check_int, check_seed
+
+    seed = check_seed(seed)
+    threads = check_int("threads", threads)
+    if not isinstance(tensorflow, bool):
+        raise TypeError(f"tensorflow must be True or False; got {tensorflow!r}")
     import numpy as np
 
     from companion.plotting import use_book_style
 
     for key, value in _TF_QUIET_ENV.items():
         os.environ.setdefault(key, value)
-    random.seed(seed)
-    np.random.seed(seed)  # noqa: NPY002 (the legacy global generator that older code and libraries use)
-    use_book_style()
-    if tensorflow:
+    if tensorflow:  # first, so that a thread count TensorFlow cannot honour stops us before anything changes
         from companion.tfsetup import configure_tensorflow
 
         configure_tensorflow(seed=seed, threads=threads)
+    random.seed(seed)
+    np.random.seed(seed)  # noqa: NPY002 (the legacy global generator that older code and libraries use)
+    use_book_style()
     return Setup(seed=seed, tensorflow=tensorflow, threads=threads if tensorflow else None)

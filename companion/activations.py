@@ -8,13 +8,18 @@ from __future__ import annotations
 
 import numpy as np
 
+from companion._checks import as_float_array
+
 __all__ = ["ACTIVATIONS", "get_activation", "identity", "relu", "sigmoid", "step", "tanh"]
 
 
 def _float(z):
-    """z as a floating array, keeping float32 as float32 (so float32 networks stay fast)."""
-    z = np.asarray(z)
-    return z if np.issubdtype(z.dtype, np.floating) else z.astype(np.float64)
+    """z as a floating array, keeping float32 as float32 (so float32 networks stay fast).
+
+    Activations are elementwise IEEE arithmetic: NaN in gives NaN out, which is how chapter 2
+    shows a diverging network's loss turning NaN.
+    """
+    return as_float_array("z", z)
 
 
 def step(z):
@@ -47,17 +52,17 @@ def sigmoid_prime(z):
 
 def tanh(z):
     """Hyperbolic tangent (chapters 1, 2 and 4)."""
-    return np.tanh(z)
+    return np.tanh(_float(z))
 
 
 def tanh_prime(z):
     """tanh'(z) = 1 - tanh(z)^2."""
-    return 1.0 - np.tanh(z) ** 2
+    return 1.0 - np.tanh(_float(z)) ** 2
 
 
 def relu(z):
     """max(0, z) (chapters 1 to 3)."""
-    return np.maximum(z, 0.0)
+    return np.maximum(_float(z), 0.0)
 
 
 def relu_prime(z):
@@ -87,6 +92,8 @@ ACTIVATIONS = {
 
 def get_activation(name: str):
     """Return ``(f, f_prime)`` for an activation name (chapters 1 and 2)."""
+    if not isinstance(name, str):
+        raise TypeError(f"activation must be a name such as 'relu'; got {name!r}")
     try:
         return ACTIVATIONS[name]
     except KeyError:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from companion._checks import check_float_dtype, check_int, check_seed
 from companion.activations import relu, relu_prime
 from companion.cnn import conv2d_backward, conv2d_forward, maxpool2d_backward, maxpool2d_forward
 from companion.fnn import Classifier, dense_backward, dense_forward, init_weights, softmax_cross_entropy
@@ -21,11 +22,21 @@ class NumpyCNN(Classifier):
     predict_batch_size = 1000  # conv activations of 1000 images are ~40 MB
 
     def __init__(self, input_shape=(28, 28, 1), filters=16, kernel=3, n_classes=10, seed=0, dtype=np.float32):
-        h, w, c = input_shape
-        rng = np.random.default_rng(seed)
+        if not isinstance(input_shape, (tuple, list)) or len(input_shape) != 3:
+            raise TypeError(f"input_shape must be (height, width, channels); got {input_shape!r}")
+        h, w, c = (check_int(f"input_shape[{i}]", size) for i, size in enumerate(input_shape))
+        filters, kernel, n_classes = (
+            check_int("filters", filters),
+            check_int("kernel", kernel),
+            check_int("n_classes", n_classes),
+        )
+        if kernel > min(h, w) - 1:
+            raise ValueError(f"kernel must leave at least a 2 x 2 map to pool in a {h} x {w} image; got {kernel}")
+        dtype = check_float_dtype("dtype", dtype)
+        rng = np.random.default_rng(check_seed(seed))
         pooled = ((h - kernel + 1) // 2) * ((w - kernel + 1) // 2) * filters
         conv = init_weights(kernel * kernel * c, filters, "he", rng, dtype).reshape(kernel, kernel, c, filters)
-        self.input_shape = tuple(input_shape)
+        self.input_shape = (h, w, c)
         self.params = {
             "W_conv": conv,
             "b_conv": np.zeros(filters, dtype=dtype),

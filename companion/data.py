@@ -11,6 +11,7 @@ from __future__ import annotations
 import hashlib
 import os
 import zipfile
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -63,7 +64,9 @@ def _sha256(array: np.ndarray) -> str:
     return hashlib.sha256(np.ascontiguousarray(array).tobytes()).hexdigest()
 
 
-def verify_mnist_arrays(arrays: dict[str, np.ndarray], source: str = "MNIST") -> None:
+def verify_mnist_arrays(
+    arrays: dict[str, np.ndarray], source: str = "MNIST", advice: str = "download it again"
+) -> None:
     """Raise ValueError unless `arrays` are exactly the published MNIST arrays."""
     for key, expected_shape in MNIST_SHAPES.items():
         if key not in arrays:
@@ -76,11 +79,49 @@ def verify_mnist_arrays(arrays: dict[str, np.ndarray], source: str = "MNIST") ->
         if _sha256(array) != MNIST_SHA256[key]:
             raise ValueError(
                 f"{source}: {key} does not match the published SHA-256; the file is "
-                "corrupt or not the original MNIST. Download it again."
+                f"corrupt or not the original MNIST: {advice}"
             )
 
 
 MNISTSplits = tuple[tuple[np.ndarray, np.ndarray], tuple[np.ndarray, np.ndarray]]
+
+_HEADER_READERS = {(1, 0): np.lib.format.read_array_header_1_0, (2, 0): np.lib.format.read_array_header_2_0}
+
+
+def _advice(path: Path) -> str:
+    """What to do about a bad file: Keras' cached copy is used as long as it exists, so it must go."""
+    if path.resolve() == keras_cache_file().resolve():
+        return f"delete {path} so that Keras downloads a fresh copy"
+    return "download it again"
+
+
+def _check_header(member, key: str, source: str, advice: str) -> None:
+    """Read a member's .npy header and refuse a wrong dtype or shape before any data is read."""
+    try:
+        version = np.lib.format.read_magic(member)
+        shape, _, dtype = _HEADER_READERS[version](member)
+    except (ValueError, KeyError, EOFError, OSError, zlib.error, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{source}: {key}.npy is not readable NumPy .npy data ({exc!r}); {advice}") from None
+    if dtype.hasobject:
+        raise ValueError(f"{source}: refusing to load pickled data ({key} holds Python objects); MNIST holds uint8")
+    if dtype != np.uint8:
+        raise ValueError(f"{source}: {key} must have dtype uint8; got {dtype}")
+    if shape != MNIST_SHAPES[key]:
+        raise ValueError(f"{source}: {key} must have shape {MNIST_SHAPES[key]}; got {shape}")
+
+
+def _read_array(archive: zipfile.ZipFile, key: str, source: str, advice: str) -> np.ndarray:
+    """One expected array of the archive, its header checked first; no other member is ever read."""
+    name = f"{key}.npy"
+    if name not in archive.namelist():
+        raise ValueError(f"{source}: missing array {key!r}; found members {sorted(archive.namelist())}")
+    with archive.open(name) as member:
+        _check_header(member, key, source, advice)
+    try:
+        with archive.open(name) as member:
+            return np.lib.format.read_array(member, allow_pickle=False)
+    except (ValueError, EOFError, OSError, zlib.error, zipfile.BadZipFile) as exc:
+        raise ValueError(f"{source}: {key} is truncated or corrupt ({exc}); {advice}") from None
 
 
 def load_mnist_file(path: str | os.PathLike) -> MNISTSplits:
@@ -88,16 +129,17 @@ def load_mnist_file(path: str | os.PathLike) -> MNISTSplits:
     path = Path(path)
     if not path.is_file():
         raise MNISTNotFoundError(f"MNIST file not found: {path}. " + _HOW_TO_GET.format(cache=keras_cache_file()))
-    if not zipfile.is_zipfile(path):
-        raise ValueError(f"{path}: not a readable .npz (not a zip archive); it may be truncated: download it again")
+    advice = _advice(path)
     try:
-        with np.load(path, allow_pickle=False) as npz:
-            arrays = {key: npz[key] for key in npz.files}
-    except ValueError as exc:  # object arrays need pickle, which we refuse
-        raise ValueError(f"{path}: refusing to load pickled data ({exc}); MNIST holds plain uint8 arrays") from None
-    except (zipfile.BadZipFile, OSError, EOFError) as exc:
-        raise ValueError(f"{path}: not a readable .npz file ({exc}); it may be truncated, download it again") from None
-    verify_mnist_arrays(arrays, source=str(path))
+        with zipfile.ZipFile(path) as archive:
+            arrays = {key: _read_array(archive, key, str(path), advice) for key in MNIST_SHAPES}
+    except PermissionError as exc:
+        raise PermissionError(f"{path}: cannot read the MNIST file ({exc.strerror}); check its permissions") from None
+    except (zipfile.BadZipFile, EOFError, OSError) as exc:
+        raise ValueError(
+            f"{path}: not a readable .npz (not a zip archive: {exc}); it may be truncated: {advice}"
+        ) from None
+    verify_mnist_arrays(arrays, source=str(path), advice=advice)
     return (arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"])
 
 

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 
-from companion.fnn import check_finite
+from companion._checks import as_float_array, check_batch, check_finite, check_int, check_number, check_seed
 
 __all__ = [
     "integrated_gradients",
@@ -29,20 +29,47 @@ __all__ = [
 ]
 
 
-def _check(model, x, target):
-    """Validate a batch and resolve ``target`` (None: the predicted class) to one class per image."""
-    x = np.asarray(x, dtype=np.float32)
+def _check_images(model, x, name="x"):
+    """A non-empty, finite float32 batch shaped like the model's input (N, H, W, C)."""
+    if not (hasattr(model, "input_shape") and hasattr(model, "output_shape") and callable(model)):
+        raise TypeError(f"model must be a Keras model with one image input; got {type(model).__name__}")
+    x = as_float_array(name, x).astype(np.float32, copy=False)
     expected = tuple(model.input_shape[1:])
     if x.ndim != len(expected) + 1 or x.shape[1:] != expected:
-        raise ValueError(f"x must be a batch of shape (N, {', '.join(map(str, expected))}); got {x.shape}")
-    check_finite("x", x)
+        raise ValueError(f"{name} must be a batch of shape (N, {', '.join(map(str, expected))}); got {x.shape}")
+    check_batch(name, x, "batch of images")
+    check_finite(name, x)
+    return x
+
+
+def _check(model, x, target):
+    """Validate a batch and resolve ``target`` (None: the predicted class) to one class per image."""
+    x = _check_images(model, x)
     n_classes = model.output_shape[-1]
     if target is None:
         target = np.asarray(model(x, training=False)).argmax(axis=1)
-    target = np.broadcast_to(np.asarray(target), (len(x),)).astype(int)
+    target = np.asarray(target)
+    if target.dtype.kind not in "ui":
+        raise TypeError(f"target must be an integer class index (or one per image); got {target.tolist()!r}")
+    if target.ndim > 1 or target.size not in (1, len(x)):
+        raise ValueError(f"target must be one class or one class per image ({len(x)}); got shape {target.shape}")
+    target = np.broadcast_to(target.reshape(-1), (len(x),)).astype(int)
     if target.min() < 0 or target.max() >= n_classes:
         raise ValueError(f"target must be a class in [0, {n_classes}); got {target.tolist()}")
     return x, target
+
+
+def _check_baseline(baseline, x):
+    """The Integrated Gradients baseline, broadcast to x's shape: a constant, one image, or one per image."""
+    if baseline is None:
+        return np.zeros_like(x)
+    baseline = as_float_array("baseline", baseline).astype(np.float32, copy=False)
+    if baseline.shape not in ((), x.shape[1:], x.shape):
+        raise ValueError(
+            f"baseline must be a number, one image {x.shape[1:]} or one per image {x.shape}; got shape {baseline.shape}"
+        )
+    check_finite("baseline", baseline)
+    return np.broadcast_to(baseline, x.shape)
 
 
 def _target_gradients(model, x, target):
@@ -88,8 +115,9 @@ def saliency(model, x, target=None):
 
 def smoothgrad(model, x, target=None, n_samples: int = 32, sigma: float = 0.15, seed: int = 0):
     """SmoothGrad (Smilkov et al., 2017): the gradient averaged over noisy copies of x."""
+    n_samples, sigma = check_int("n_samples", n_samples), check_number("sigma", sigma, minimum=0.0)
     x, target = _check(model, x, target)
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(check_seed(seed))
     total = np.zeros_like(x)
     for _ in range(n_samples):
         noisy = x + rng.normal(scale=sigma, size=x.shape).astype(np.float32)
@@ -103,10 +131,9 @@ def integrated_gradients(model, x, baseline=None, steps: int = 64, target=None):
     IG_i = (x_i - x'_i) * integral_0^1 dF(x' + a (x - x'))/dx_i da, so that the attributions
     sum to F(x) - F(x') (completeness). ``baseline`` defaults to a black image.
     """
+    steps = check_int("steps", steps)
     x, target = _check(model, x, target)
-    baseline = np.zeros_like(x) if baseline is None else np.broadcast_to(np.asarray(baseline, np.float32), x.shape)
-    if steps < 1:
-        raise ValueError(f"steps must be >= 1; got {steps}")
+    baseline = _check_baseline(baseline, x)
     alphas = np.linspace(0.0, 1.0, steps + 1, dtype=np.float32)
     weights = np.full(steps + 1, 1.0 / steps, dtype=np.float32)
     weights[[0, -1]] /= 2  # trapezoid rule
@@ -120,8 +147,11 @@ def integrated_gradients(model, x, baseline=None, steps: int = 64, target=None):
 
 def occlusion(model, x, target=None, patch: int = 4, stride: int = 2, fill: float = 0.0):
     """Drop in the class score when a patch is replaced by ``fill``, averaged per pixel (Zeiler and Fergus, 2014)."""
+    patch, stride, fill = check_int("patch", patch), check_int("stride", stride), check_number("fill", fill)
     x, target = _check(model, x, target)
     n, h, w = x.shape[:3]
+    if patch > min(h, w):
+        raise ValueError(f"patch must fit in the image ({h} x {w}); got {patch}")
     base = np.asarray(model(x, training=False))[np.arange(n), target]
     heat, count = np.zeros(x.shape[:3]), np.zeros(x.shape[:3])
     for top in range(0, h - patch + 1, stride):
@@ -148,21 +178,21 @@ def shap_values(model, background, x, target=None, method: str = "deep", seed: i
     ``method="deep"`` uses DeepExplainer (DeepLIFT rules, additive by construction);
     ``"gradient"`` uses GradientExplainer (expected gradients, ``nsamples`` samples per image).
     """
-    if isinstance(nsamples, bool) or not isinstance(nsamples, int | np.integer) or nsamples < 1:
-        raise ValueError(f"nsamples must be a positive int; got {nsamples!r}")
+    if method not in ("deep", "gradient"):
+        raise ValueError(f"method must be 'deep' or 'gradient'; got {method!r}")
+    seed = check_seed(seed)
+    nsamples = check_int("nsamples", nsamples)
     x, target = _check(model, x, target)
-    background = np.asarray(background, dtype=np.float32)
+    background = _check_images(model, background, "background")
     with _quiet():
         import shap  # its import warns about a matplotlib API it uses
 
         if method == "deep":
             explainer = shap.DeepExplainer(model, background)
             values = np.asarray(explainer.shap_values(x, check_additivity=False))
-        elif method == "gradient":
+        else:
             explainer = shap.GradientExplainer(model, background)
             values = np.asarray(explainer.shap_values(x, nsamples=nsamples, rseed=seed))
-        else:
-            raise ValueError(f"method must be 'deep' or 'gradient'; got {method!r}")
     if method == "deep":
         expected = np.asarray(explainer.expected_value).reshape(-1)
     else:  # GradientExplainer keeps no expected value: it is the mean output over the background
@@ -177,8 +207,10 @@ def partition_shap(model, x, classes, blur: int = 4, max_evals: int = 500):
     black. ``classes`` are the outputs to explain, the same for every image (e.g. ``[c]`` or
     ``range(10)``). Returns values of shape (N, H, W, C, len(classes)) and base values (N, len(classes)).
     """
+    blur, max_evals = check_int("blur", blur), check_int("max_evals", max_evals, minimum=10)
     x, _ = _check(model, x, 0)
-    classes = [int(c) for c in np.atleast_1d(classes)]
+    n_classes = model.output_shape[-1]
+    classes = [check_int("class", c, minimum=0, maximum=n_classes - 1) for c in np.atleast_1d(classes)]
     with _quiet():
         import shap
 
@@ -193,10 +225,16 @@ def partition_shap(model, x, classes, blur: int = 4, max_evals: int = 500):
 
 def lime_explanation(model, image, target=None, cell: int = 4, num_samples: int = 600, seed: int = 0):
     """LIME (Ribeiro et al., 2016) on a square grid of ``cell`` x ``cell`` superpixels; returns a map like image."""
+    cell, num_samples, seed = check_int("cell", cell), check_int("num_samples", num_samples), check_seed(seed)
+    image = as_float_array("image", image)
+    if image.shape != tuple(model.input_shape[1:]):
+        raise ValueError(f"image must be one image of shape {tuple(model.input_shape[1:])}; got {image.shape}")
+    x, target = _check(model, image[None], target)
+    h, w = x.shape[1:3]
+    if cell > min(h, w):
+        raise ValueError(f"cell must fit in the image ({h} x {w}); got {cell}")
     from lime import lime_image
 
-    x, target = _check(model, np.asarray(image)[None], target)
-    h, w = x.shape[1:3]
     segments = (np.arange(h)[:, None] // cell) * (-(-w // cell)) + np.arange(w)[None, :] // cell
 
     def classify(rgb_batch):
@@ -221,7 +259,7 @@ def rank_correlation(a, b, mask=None) -> float:
     """Spearman rank correlation of two attribution maps (flattened), over the pixels where ``mask`` is true."""
     from scipy.stats import spearmanr
 
-    a, b = np.ravel(a), np.ravel(b)
+    a, b = np.ravel(as_float_array("a", a)), np.ravel(as_float_array("b", b))
     if a.shape != b.shape:
         raise ValueError(f"maps must have the same size; got {a.size} and {b.size}")
     if mask is not None:
@@ -230,6 +268,11 @@ def rank_correlation(a, b, mask=None) -> float:
             raise ValueError(f"mask must have the maps' size ({a.size}) and select >= 3 pixels; got {mask.size}, "
                              f"{mask.sum()} selected")  # fmt: skip
         a, b = a[mask], b[mask]
+    check_finite("a", a)
+    check_finite("b", b)
+    for name, m in (("a", a), ("b", b)):
+        if m.size < 2 or np.all(m == m[0]):
+            raise ValueError(f"{name} is constant (or has < 2 entries): a rank correlation with it is undefined")
     return float(spearmanr(a, b).statistic)
 
 
@@ -262,14 +305,16 @@ def randomize_layers(model, n_top: int, seed: int = 0):
     """
     import keras
 
+    if not isinstance(model, keras.Model):
+        raise TypeError(f"model must be a Keras model; got {type(model).__name__}")
+    n_weighted = sum(hasattr(layer, "kernel") for layer in model.layers)
+    n_top = check_int("n_top", n_top, minimum=0, maximum=n_weighted)
+    rng = np.random.default_rng(check_seed(seed))
     clone = keras.models.clone_model(model)
     clone.set_weights(model.get_weights())
     weighted = [i for i, layer in enumerate(clone.layers) if hasattr(layer, "kernel")]
-    if isinstance(n_top, bool) or not isinstance(n_top, int | np.integer) or not 0 <= n_top <= len(weighted):
-        raise ValueError(f"n_top must be an int in [0, {len(weighted)}]; got {n_top!r}")
     if n_top == 0:
         return clone
-    rng = np.random.default_rng(seed)
     cut = weighted[-n_top]
     for layer in clone.layers[cut:]:
         if hasattr(layer, "kernel"):

@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import numpy as np
 
+from companion._checks import (
+    as_float_array,
+    check_batch,
+    check_finite,
+    check_float_dtype,
+    check_int,
+    check_labels,
+    check_number,
+    check_seed,
+)
 from companion.activations import get_activation
 
 __all__ = [
     "MLP",
     "Classifier",
     "article_update",
-    "check_finite",
     "dense_backward",
     "dense_forward",
     "init_weights",
@@ -26,45 +35,81 @@ __all__ = [
 ]
 
 
-def check_finite(name: str, array: np.ndarray) -> None:
-    """Raise ValueError if ``array`` holds NaN or infinity (the input checks of chapters 1 to 6)."""
-    if not np.all(np.isfinite(array)):
-        raise ValueError(f"{name} contains NaN or infinity")
+def _check_layer(a, W):
+    """A dense layer's input batch a (n, inputs) and weights W (inputs, outputs) as float arrays."""
+    a = as_float_array("a", a, 2, "(batch, inputs)")
+    W = as_float_array("W", W, 2, "(inputs, outputs)")
+    check_batch("a", a, "(batch, inputs) array")
+    if a.shape[1] != W.shape[0]:
+        raise ValueError(f"dense layer: W {W.shape} needs a of shape (n, {W.shape[0]}); got a {a.shape}")
+    return a, W
+
+
+def _check_dense_forward(a, W, b):
+    """dense_forward's arguments, validated and as float arrays."""
+    a, W = _check_layer(a, W)
+    b = as_float_array("b", b)
+    if b.shape != (W.shape[1],):
+        raise ValueError(f"dense layer: b must have shape ({W.shape[1]},) to match W {W.shape}; got {b.shape}")
+    return a, W, b
+
+
+def _check_dense_backward(dz, a, W):
+    """dense_backward's arguments, validated and as float arrays."""
+    a, W = _check_layer(a, W)
+    dz = as_float_array("dz", dz)
+    if dz.shape != (a.shape[0], W.shape[1]):
+        raise ValueError(f"dz must be (batch, outputs) = {(a.shape[0], W.shape[1])}, the shape of z; got {dz.shape}")
+    return dz, a, W
 
 
 def dense_forward(a, W, b):
     """z = a W + b for a batch ``a`` of shape (n, inputs) (chapter 2)."""
-    if a.ndim != 2 or a.shape[1] != W.shape[0] or b.shape != (W.shape[1],):
-        raise ValueError(f"dense layer: a must be (n, {W.shape[0]}) and b ({W.shape[1]},); got {a.shape} and {b.shape}")
+    a, W, b = _check_dense_forward(a, W, b)
     return a @ W + b
 
 
 def dense_backward(dz, a, W):
     """Gradients of z = a W + b: (dL/da, dL/dW, dL/db) from dL/dz (chapter 2)."""
+    dz, a, W = _check_dense_backward(dz, a, W)
     return dz @ W.T, a.T @ dz, dz.sum(axis=0)
+
+
+def _check_logits(logits):
+    """Logits as a non-empty (batch, classes) float array without NaN or infinity."""
+    logits = as_float_array("logits", logits, 2, "(batch, classes)")
+    check_batch("logits", logits, "(batch, classes) array")
+    check_finite("logits", logits, error=FloatingPointError)  # a network's output: NaN means it diverged
+    return logits
+
+
+def _shift(logits):
+    """Logits minus each row's maximum (all <= 0), so that exp never overflows."""
+    with np.errstate(over="ignore"):  # a gap beyond the float range gives -inf: probability exactly 0
+        return logits - logits.max(axis=1, keepdims=True)
 
 
 def softmax(logits):
     """Row-wise softmax, shifted by the row maximum so that exp never overflows (chapter 2)."""
-    shifted = logits - logits.max(axis=1, keepdims=True)
-    e = np.exp(shifted)
+    e = np.exp(_shift(_check_logits(logits)))
     return e / e.sum(axis=1, keepdims=True)
 
 
 def one_hot(labels, n_classes: int, dtype=np.float64):
     """Integer labels (n,) to a (n, n_classes) one-hot matrix (chapter 2)."""
-    labels = np.asarray(labels)
-    if not np.issubdtype(labels.dtype, np.integer):
-        raise ValueError(f"labels must be integers; got dtype {labels.dtype}")
-    if labels.ndim != 1 or labels.min(initial=0) < 0 or labels.max(initial=0) >= n_classes:
-        raise ValueError(f"labels must be (n,) integers in [0, {n_classes}); got shape {labels.shape}")
+    n_classes = check_int("n_classes", n_classes)
+    labels = check_labels(labels, n_classes)
     return np.eye(n_classes, dtype=dtype)[labels]
 
 
 def mse_loss(y, d):
     """L = 1/(2n) sum (y - d)^2 and its gradient (y - d)/n with respect to y (chapter 2)."""
+    y, d = as_float_array("y", y), as_float_array("d", d)
     if y.shape != d.shape:
         raise ValueError(f"prediction and target shapes differ: {y.shape} vs {d.shape}")
+    if y.ndim == 0 or y.size == 0:
+        raise ValueError(f"y and d must be non-empty (batch, ...) arrays; got shape {y.shape}")
+    check_finite("d", d)  # targets are data; a diverged network's NaN prediction y gives a NaN loss (chapter 2)
     diff = y - d
     n = y.shape[0]
     return 0.5 * np.sum(diff**2) / n, diff / n
@@ -72,18 +117,26 @@ def mse_loss(y, d):
 
 def softmax_cross_entropy(logits, labels):
     """Mean cross-entropy of softmax(logits) against integer labels, and (y_hat - y)/n (chapter 2)."""
-    if logits.ndim != 2 or labels.shape != (logits.shape[0],):
-        raise ValueError(f"logits must be (n, classes) and labels (n,); got {logits.shape} and {labels.shape}")
+    logits = _check_logits(logits)
     n = logits.shape[0]
-    y = one_hot(labels, logits.shape[1], dtype=logits.dtype)  # validates the labels
-    shifted = logits - logits.max(axis=1, keepdims=True)
+    y = one_hot(check_labels(labels, logits.shape[1], n=n), logits.shape[1], dtype=logits.dtype)
+    shifted = _shift(logits)
     log_probs = shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
-    loss = -np.sum(y * log_probs) / n
+    loss = -np.sum(np.where(y > 0, log_probs, 0)) / n  # not y * log_probs: 0 * (-inf) would be NaN
+    if not np.isfinite(loss):
+        raise FloatingPointError(
+            f"the cross-entropy exceeds the largest {logits.dtype}: a label's logit lies more than that far "
+            "below its row's maximum"
+        )
     return loss, (np.exp(log_probs) - y) / n
 
 
 def init_weights(fan_in: int, fan_out: int, scheme: str, rng, dtype=np.float64):
     """Initial weight matrix: 'he' (ReLU), 'xavier' (tanh/sigmoid), 'zeros' or 'small' (chapter 2)."""
+    fan_in, fan_out = check_int("fan_in", fan_in), check_int("fan_out", fan_out)
+    dtype = check_float_dtype("dtype", dtype)
+    if not isinstance(rng, np.random.Generator):
+        raise TypeError(f"rng must be a numpy.random.Generator, e.g. np.random.default_rng(0); got {rng!r}")
     if scheme == "he":
         scale = np.sqrt(2.0 / fan_in)
     elif scheme == "xavier":
@@ -104,13 +157,18 @@ class Classifier:
 
     def predict(self, x, batch_size: int | None = None):
         """Class predictions (argmax of the logits), computed in batches."""
-        batch_size = batch_size or self.predict_batch_size
+        batch_size = self.predict_batch_size if batch_size is None else check_int("batch_size", batch_size)
+        if np.ndim(x) == 0 or len(x) == 0:
+            raise ValueError(f"x must be a non-empty batch; got shape {np.shape(x)}")
         batches = range(0, len(x), batch_size)
         return np.concatenate([self.forward(x[i : i + batch_size]).argmax(axis=1) for i in batches])
 
     def accuracy(self, x, labels) -> float:
         """Fraction of correct class predictions."""
-        return float(np.mean(self.predict(x) == np.asarray(labels)))
+        labels, n = np.asarray(labels), np.shape(x)[0] if np.ndim(x) else 0
+        if labels.shape != (n,):
+            raise ValueError(f"labels must be (n,) with one label per example of x ({n}); got {labels.shape}")
+        return float(np.mean(self.predict(x) == labels))
 
 
 class MLP(Classifier):
@@ -125,7 +183,10 @@ class MLP(Classifier):
 
     def __init__(self, sizes, activation="relu", loss="cross_entropy", output_activation="identity",
                  init=None, seed=0, dtype=np.float64):  # fmt: skip
-        if len(sizes) < 2 or any(int(s) < 1 for s in sizes):
+        if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__len__"):
+            raise TypeError(f"sizes must be a list of layer widths, input first; got {sizes!r}")
+        sizes = [check_int(f"sizes[{i}]", s) for i, s in enumerate(sizes)]
+        if len(sizes) < 2:
             raise ValueError(f"sizes must list at least an input and an output width, all >= 1; got {sizes}")
         if loss not in ("mse", "cross_entropy"):
             raise ValueError(f"loss must be 'mse' or 'cross_entropy'; got {loss!r}")
@@ -136,7 +197,8 @@ class MLP(Classifier):
         self.g, self.g_prime = get_activation(output_activation)
         self.loss_name = loss
         init = init or ("he" if activation == "relu" else "xavier")
-        rng = np.random.default_rng(seed)
+        dtype = check_float_dtype("dtype", dtype)
+        rng = np.random.default_rng(check_seed(seed))
         self.params = {}
         for layer, (fan_in, fan_out) in enumerate(zip(self.sizes[:-1], self.sizes[1:], strict=True), start=1):
             self.params[f"W{layer}"] = init_weights(fan_in, fan_out, init, rng, dtype)
@@ -151,9 +213,10 @@ class MLP(Classifier):
 
     def forward(self, x):
         """Network output for a batch x of shape (n, inputs): logits, or g(u) for mse."""
-        x = np.asarray(x)
-        if x.ndim != 2 or x.shape[1] != self.sizes[0]:
+        x = as_float_array("x", x, 2, f"(batch, {self.sizes[0]})")
+        if x.shape[1] != self.sizes[0]:
             raise ValueError(f"x must be (batch, {self.sizes[0]}); got shape {x.shape}")
+        check_batch("x", x, f"(batch, {self.sizes[0]}) array")
         check_finite("x", x)
         activations, pre = [x], []
         for layer in range(1, self.n_layers + 1):
@@ -168,7 +231,7 @@ class MLP(Classifier):
         out = self.forward(x)
         if self.loss_name == "cross_entropy":
             return softmax_cross_entropy(out, np.asarray(targets))
-        value, dy = mse_loss(out, np.asarray(targets, dtype=out.dtype))
+        value, dy = mse_loss(out, as_float_array("targets", targets).astype(out.dtype, copy=False))
         return value, dy * self.g_prime(self._cache[1][-1])  # delta_k = (y_k - d_k) g'(u_k)
 
     def backward(self, du):
@@ -201,6 +264,9 @@ def article_update(model: MLP, x, d, lr: float) -> float:
     the biases alone. Batches average the updates over examples. This is NOT gradient
     descent: it exists so the book can show what these rules do.
     """
+    if not isinstance(model, MLP):
+        raise TypeError(f"model must be an MLP; got {type(model).__name__}")
+    lr = check_number("lr", lr, positive=True)
     if model.n_layers != 2 or model.loss_name != "mse":
         raise ValueError("the article's rule is stated for one hidden layer and squared loss")
     loss, delta_k = model.loss(x, d)  # includes 1/n: delta_k = (y - d) g'(u) / n

@@ -10,8 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from companion._checks import as_float_array, check_batch, check_finite, check_int, check_number, check_seed
 from companion.activations import step
-from companion.fnn import check_finite
 
 __all__ = ["LIFParams", "PerceptronHistory", "lif_rate", "lif_simulate", "perceptron_train", "rate_from_spikes"]
 
@@ -28,6 +28,8 @@ class LIFParams:
     t_ref: float = 2.0  # absolute refractory period, ms
 
     def __post_init__(self):
+        for name in ("tau_m", "r_m", "v_rest", "v_reset", "v_th", "t_ref"):
+            check_number(name, getattr(self, name))
         if not self.tau_m > 0:
             raise ValueError(f"tau_m must be > 0 ms; got {self.tau_m}")
         if not self.r_m > 0:
@@ -43,6 +45,19 @@ class LIFParams:
         return (self.v_th - self.v_rest) / self.r_m
 
 
+def _check_params(params) -> LIFParams:
+    if not isinstance(params, LIFParams):
+        raise TypeError(f"params must be a LIFParams; got {type(params).__name__}")
+    return params
+
+
+def _check_dt(dt) -> float:
+    dt = check_number("dt", dt)
+    if not dt > 0:
+        raise ValueError(f"dt must be a positive time step in ms; got {dt}")
+    return dt
+
+
 def lif_simulate(current, dt: float, params: LIFParams = LIFParams(), v0=None, record_v: bool = True):
     """Euler-integrate tau_m dV/dt = -(V - v_rest) + R I for many neurons at once (chapter 1).
 
@@ -50,16 +65,18 @@ def lif_simulate(current, dt: float, params: LIFParams = LIFParams(), v0=None, r
     potential (``None`` unless ``record_v``) and a boolean spike array, both
     ``(steps, neurons)``. After a spike, V is held at ``v_reset`` for ``t_ref``.
     """
-    current = np.asarray(current, dtype=float)
-    if current.ndim != 2:
-        raise ValueError(f"current must be (steps, neurons) in nA; got shape {current.shape}")
-    if not dt > 0:
-        raise ValueError(f"dt must be a positive time step in ms; got {dt}")
+    current = as_float_array("current", current, 2, "(steps, neurons) in nA").astype(float, copy=False)
+    check_batch("current", current, "(steps, neurons) array")
     check_finite("current", current)
+    params = _check_params(params)
+    dt = _check_dt(dt)
+    if not dt < params.tau_m:
+        raise ValueError(f"dt must be below tau_m ({params.tau_m} ms) for Euler integration to be stable; got {dt}")
     steps, n = current.shape
-    v = np.full(n, params.v_rest, dtype=float) if v0 is None else np.array(v0, dtype=float)
+    v = np.full(n, params.v_rest, dtype=float) if v0 is None else as_float_array("v0", v0).astype(float)
     if v.shape != (n,):
         raise ValueError(f"v0 must have shape ({n},) to match current's {n} neurons; got {v.shape}")
+    check_finite("v0", v)
     refractory_left = np.zeros(n)
     v_trace = np.empty((steps, n)) if record_v else None
     spikes = np.zeros((steps, n), dtype=bool)
@@ -84,17 +101,25 @@ def lif_rate(current, params: LIFParams = LIFParams()):
     threshold (R I > v_th - v_rest), else 0. With v_reset = v_rest this is the textbook
     r(I) = 1 / (t_ref + tau_m ln(R I / (R I - (v_th - v_reset)))).
     """
-    current = np.asarray(current, dtype=float)
+    current = as_float_array("current", current).astype(float, copy=False)
+    check_finite("current", current)
+    params = _check_params(params)
     drive = params.r_m * current + params.v_rest
     above = drive > params.v_th
     safe = np.where(above, drive, params.v_th + 1.0)
     period_ms = params.t_ref + params.tau_m * np.log((safe - params.v_reset) / (safe - params.v_th))
-    return np.where(above, 1000.0 / period_ms, 0.0)
+    rate = np.where(above, 1000.0 / period_ms, 0.0)
+    check_finite("the rate (R * current overflows)", rate, error=FloatingPointError)
+    return rate
 
 
 def rate_from_spikes(spikes, dt: float):
     """Firing rate (Hz) of each neuron as 1 / mean inter-spike interval; 0 with < 2 spikes (chapter 1)."""
-    spikes = np.asarray(spikes, dtype=bool)
+    dt = _check_dt(dt)
+    spikes = np.asarray(spikes)
+    if spikes.dtype != bool and not (spikes.dtype.kind in "uif" and np.isin(spikes, (0, 1)).all()):
+        raise TypeError(f"spikes must be a boolean (or 0/1) array; got dtype {spikes.dtype}")
+    spikes = spikes.astype(bool)
     if spikes.ndim != 2:
         raise ValueError(f"spikes must be (steps, neurons); got shape {spikes.shape}")
     rates = np.zeros(spikes.shape[1])
@@ -121,13 +146,16 @@ def perceptron_train(x, y, lr: float = 1.0, epochs: int = 50, seed: int = 0) -> 
     ``x`` is ``(n, features)``, ``y`` holds labels 0/1. The last weight is the bias.
     Stops early once an epoch makes no mistake (``converged``).
     """
-    x = np.asarray(x, dtype=float)
+    x = as_float_array("x", x).astype(float, copy=False)
     y = np.asarray(y)
     if x.ndim != 2 or y.shape != (x.shape[0],):
         raise ValueError(f"x must be (n, features) and y (n,); got {x.shape} and {y.shape}")
-    if not np.isin(y, (0, 1)).all():
-        raise ValueError("y must hold labels 0 and 1")
+    check_batch("x", x, "(n, features) array")
+    if y.dtype.kind not in "buif" or not np.isin(y, (0, 1)).all():
+        raise ValueError(f"y must hold labels 0 and 1; got {np.unique(y)[:5].tolist()}")
     check_finite("x", x)
+    lr, epochs = check_number("lr", lr, positive=True), check_int("epochs", epochs)
+    seed = check_seed(seed)
     rng = np.random.default_rng(seed)
     xb = np.hstack([x, np.ones((len(x), 1))])
     w = np.zeros(xb.shape[1])

@@ -9,11 +9,25 @@ from __future__ import annotations
 
 import numpy as np
 
+from companion._checks import check_int
+
 __all__ = ["conv2d_tf", "maxpool2d_tf", "mlp_loss_and_grads_tf", "simple_rnn_tf"]
+
+
+def _check_mlp_args(params, activation, loss) -> None:
+    """Refuse what TensorFlow would misread: a loss name that is not one of the two would silently be mse."""
+    if activation not in ("relu", "tanh", "sigmoid"):
+        raise ValueError(f"activation must be 'relu', 'tanh' or 'sigmoid'; got {activation!r}")
+    if loss not in ("cross_entropy", "mse"):
+        raise ValueError(f"loss must be 'cross_entropy' or 'mse'; got {loss!r}")
+    layers = len(params) // 2
+    if set(params) != {f"{p}{i}" for p in "Wb" for i in range(1, layers + 1)} or layers < 1:
+        raise ValueError(f"params must hold W1, b1, ..., Wn, bn as MLP.params does; got {sorted(params)}")
 
 
 def mlp_loss_and_grads_tf(params: dict, x, targets, activation: str = "relu", loss: str = "cross_entropy"):
     """Loss and gradients of the MLP in ``params`` (W1, b1, ...) computed by TensorFlow (chapter 2)."""
+    _check_mlp_args(params, activation, loss)
     import tensorflow as tf
 
     act = {"relu": tf.nn.relu, "tanh": tf.tanh, "sigmoid": tf.sigmoid}[activation]
@@ -35,6 +49,9 @@ def mlp_loss_and_grads_tf(params: dict, x, targets, activation: str = "relu", lo
 
 def conv2d_tf(x, w, b, dout, stride: int = 1, padding: str = "valid"):
     """``tf.nn.conv2d`` output and the gradients (dx, dw, db) of sum(out * dout) (chapter 3)."""
+    stride = check_int("stride", stride)
+    if padding not in ("valid", "same"):
+        raise ValueError(f"padding must be 'valid' or 'same'; got {padding!r}")
     import tensorflow as tf
 
     x, w, b = tf.Variable(x), tf.Variable(w), tf.Variable(b)
@@ -47,6 +64,7 @@ def conv2d_tf(x, w, b, dout, stride: int = 1, padding: str = "valid"):
 
 def maxpool2d_tf(x, dout, size: int = 2, stride: int = 2):
     """``tf.nn.max_pool2d`` output and the gradient of sum(out * dout) with respect to x (chapter 3)."""
+    size, stride = check_int("size", size), check_int("stride", stride)
     import tensorflow as tf
 
     x = tf.Variable(x)

@@ -35,17 +35,33 @@ def silenced_stderr():
 
 
 def configure_tensorflow(seed: int = 0, threads: int = 2) -> None:
-    """Import TensorFlow silently, fix its thread pools and seed Keras (every TF chapter)."""
+    """Import TensorFlow silently, fix its thread pools and seed Keras (every TF chapter).
+
+    TensorFlow fixes its thread pools when its runtime starts; if that already happened with a
+    different count (an earlier ``setup(threads=...)``, or TensorFlow used before ``setup``),
+    raise RuntimeError rather than report a thread count that is not in effect.
+    """
     with silenced_stderr():
         import tensorflow as tf
 
         tf.get_logger().setLevel("ERROR")
-        try:
-            tf.config.threading.set_intra_op_parallelism_threads(threads)
-            tf.config.threading.set_inter_op_parallelism_threads(1)
-        except RuntimeError:
-            pass  # the runtime already started (setup called twice): threads are fixed already
+        _fix_threads(tf, threads)
         import keras
 
         keras.utils.set_random_seed(seed)
         tf.constant(0.0) + 1.0  # start the runtime now, while its banner goes nowhere
+
+
+def _fix_threads(tf, threads: int) -> None:
+    """Set TensorFlow's intra-op pool to ``threads`` (inter-op to 1), or check it already is."""
+    try:
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(1)
+    except RuntimeError:  # the runtime already started: the pools are fixed for this process
+        current = tf.config.threading.get_intra_op_parallelism_threads()
+        if current != threads:
+            in_effect = f"{current} threads" if current else "all cores (TensorFlow's default)"
+            raise RuntimeError(
+                f"TensorFlow already runs with {in_effect} in this process and cannot switch to threads={threads}: "
+                "restart the kernel, or call setup with the same threads"
+            ) from None

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 import numpy as np
 
+from companion._checks import check_int, check_number, check_seed
+
 __all__ = ["noisy_sine", "recall_task", "sine_sequences", "two_moons", "two_spirals"]
+
+
+def _check_common(n, noise, seed, min_n: int = 1):
+    """The size, noise level and seed every data set takes."""
+    return check_int("n", n, minimum=min_n), check_number("noise", noise, minimum=0.0), check_seed(seed)
 
 
 def two_moons(n: int = 200, noise: float = 0.1, seed: int = 0):
     """Two interleaving half circles, labels 0 and 1 (chapter 2's decision boundary)."""
-    if n < 2:
-        raise ValueError(f"n must be >= 2; got {n}")
+    n, noise, seed = _check_common(n, noise, seed, min_n=2)
     rng = np.random.default_rng(seed)
     n0 = n // 2
     t0, t1 = np.linspace(0, np.pi, n0), np.linspace(0, np.pi, n - n0)
@@ -22,8 +28,8 @@ def two_moons(n: int = 200, noise: float = 0.1, seed: int = 0):
 
 def two_spirals(n: int = 200, turns: float = 1.5, noise: float = 0.05, seed: int = 0):
     """Two intertwined spirals, labels 0 and 1: hard for a linear model (chapter 2)."""
-    if n < 2:
-        raise ValueError(f"n must be >= 2; got {n}")
+    n, noise, seed = _check_common(n, noise, seed, min_n=2)
+    turns = check_number("turns", turns, positive=True)
     rng = np.random.default_rng(seed)
     n0 = n // 2
     t = np.sqrt(rng.uniform(0.05, 1.0, n)) * turns * 2 * np.pi
@@ -35,6 +41,10 @@ def two_spirals(n: int = 200, turns: float = 1.5, noise: float = 0.05, seed: int
 
 def noisy_sine(n: int = 200, noise: float = 0.1, low: float = -np.pi, high: float = np.pi, seed: int = 0):
     """Inputs (n, 1) uniform in [low, high] and targets sin(x) + Gaussian noise (chapter 2)."""
+    n, noise, seed = _check_common(n, noise, seed)
+    low, high = check_number("low", low), check_number("high", high)
+    if not low < high:
+        raise ValueError(f"need low < high; got low={low}, high={high}")
     rng = np.random.default_rng(seed)
     x = np.sort(rng.uniform(low, high, n))[:, None]
     return x, np.sin(x) + rng.normal(scale=noise, size=x.shape)
@@ -46,6 +56,8 @@ def sine_sequences(n: int = 256, steps: int = 40, noise: float = 0.1, seed: int 
     Returns ``x`` (n, steps, 1) and ``y`` (n, steps, 1) with y[:, t] = clean sin at t + 1:
     the network must predict the next value of the underlying wave from noisy readings.
     """
+    n, noise, seed = _check_common(n, noise, seed)
+    steps = check_int("steps", steps)
     rng = np.random.default_rng(seed)
     start = rng.uniform(0, 2 * np.pi, size=(n, 1))
     t = start + 0.3 * np.arange(steps + 1)
@@ -61,8 +73,8 @@ def recall_task(n: int, steps: int, n_symbols: int = 4, n_distractors: int = 4, 
     symbols from a separate set. The label is the first symbol, to be reported after the last
     step, so a model must carry it through ``steps - 1`` steps. Chance is 1 / n_symbols.
     """
-    if steps < 1 or n < 1:
-        raise ValueError(f"need n >= 1 and steps >= 1; got n={n}, steps={steps}")
+    n, steps, seed = check_int("n", n), check_int("steps", steps), check_seed(seed)
+    n_symbols, n_distractors = check_int("n_symbols", n_symbols), check_int("n_distractors", n_distractors)
     rng = np.random.default_rng(seed)
     labels = rng.integers(0, n_symbols, n)
     tokens = n_symbols + rng.integers(0, n_distractors, (n, steps))

@@ -50,3 +50,20 @@ def test_float32_stays_float32(name):
     f, f_prime = get_activation(name)
     z = np.linspace(-2, 2, 5, dtype=np.float32)
     assert f(z).dtype == np.float32 and f_prime(z).dtype == np.float32
+
+
+@pytest.mark.parametrize("name", sorted(ACTIVATIONS))
+def test_integers_and_lists_become_float64(name):
+    f, f_prime = get_activation(name)
+    for z in (np.array([-3, 0, 5], dtype=np.int8), [-3, 0, 5]):  # np.tanh of int8 used to return float16
+        assert f(z).dtype == np.float64 and f_prime(z).dtype == np.float64
+        np.testing.assert_allclose(f(z), f(np.array([-3.0, 0.0, 5.0])), rtol=1e-15)
+
+
+def test_non_numbers_are_refused_by_name():
+    with pytest.raises(TypeError, match="z must hold real float16, float32 or float64 numbers; got dtype <U1"):
+        sigmoid(np.array(["a"]))
+    with pytest.raises(TypeError, match="z must be an array of numbers; got NoneType"):
+        step(None)
+    with pytest.raises(TypeError, match="activation must be a name such as 'relu'; got"):
+        get_activation(np.tanh)

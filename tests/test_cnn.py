@@ -144,7 +144,10 @@ def test_nan_and_bad_pool_arguments():
 @pytest.mark.tensorflow
 @pytest.mark.parametrize(("shape_x", "shape_w", "stride", "padding"), CASES)
 def test_conv_matches_tensorflow_forward_and_backward(shape_x, shape_w, stride, padding):
+    import companion
     from companion.tfref import conv2d_tf
+
+    companion.setup(seed=0, tensorflow=True)  # before TensorFlow starts, so that its thread pools are the book's
 
     x, w, b = random_case(shape_x, shape_w, seed=6, dtype=np.float32)
     out, cache = conv2d_forward(x, w, b, stride, padding)
@@ -158,7 +161,10 @@ def test_conv_matches_tensorflow_forward_and_backward(shape_x, shape_w, stride, 
 @pytest.mark.tensorflow
 @pytest.mark.parametrize(("size", "stride"), [(2, 2), (3, 2), (2, 1)])
 def test_maxpool_matches_tensorflow(size, stride):
+    import companion
     from companion.tfref import maxpool2d_tf
+
+    companion.setup(seed=0, tensorflow=True)
 
     x = np.random.default_rng(8).normal(size=(2, 9, 8, 3)).astype(np.float32)
     out, cache = maxpool2d_forward(x, size, stride)
@@ -166,3 +172,73 @@ def test_maxpool_matches_tensorflow(size, stride):
     tf_out, tf_dx = maxpool2d_tf(x, dout, size, stride)
     np.testing.assert_array_equal(out, tf_out)
     assert relative_error(maxpool2d_backward(dout, cache), tf_dx) < 1e-6
+
+
+@pytest.mark.parametrize("conv", [conv2d_forward, conv2d_forward_naive])
+def test_integer_images_are_convolved_in_floating_point(conv):
+    x = np.full((1, 100, 100, 1), 100, dtype=np.int8)  # in int8, a 100 x 100 sum of 100 * 100 wrapped to -112
+    w, b = np.ones((100, 100, 1, 1), dtype=np.int8), np.zeros(1, dtype=np.int8)
+    out = conv(x, w, b)
+    out = out[0] if isinstance(out, tuple) else out
+    assert out.dtype == np.float64 and out.item() == 1_000_000
+
+
+def test_integer_gradients_are_computed_in_floating_point():
+    x = np.ones((1, 3, 3, 1), dtype=np.int64)
+    w = np.ones((3, 3, 1, 1), dtype=np.int8)
+    dout = np.full((1, 1, 1, 1), 100, dtype=np.int8)
+    for _, dw, db in (conv2d_backward(dout, conv2d_forward(x, w, np.zeros(1))[1]), conv2d_backward_naive(dout, x, w)):
+        assert dw.dtype == np.float64 and dw.sum() == 900 and db.item() == 100
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"stride": 0}, ValueError, "stride must be an integer >= 1; got 0"),
+        ({"stride": 1.5}, TypeError, r"stride must be an integer; got 1.5"),
+        ({"stride": True}, TypeError, "stride must be an integer; got True"),
+        ({"padding": "full"}, ValueError, "padding must be 'valid' or 'same'"),
+        ({"w": np.zeros((5, 5, 1, 1))}, ValueError, "kernel height 5 exceeds the padded input height"),
+        ({"w": np.zeros((0, 3, 1, 1))}, ValueError, "w must be a non-empty"),
+        ({"x": np.zeros((0, 4, 4, 1))}, ValueError, "x must be a non-empty"),
+        ({"dout": np.zeros((1, 3, 3, 1))}, ValueError, r"forward output \(1, 2, 2, 1\); got \(1, 3, 3, 1\)"),
+        ({"dout": np.full((1, 2, 2, 1), np.nan)}, ValueError, "dout contains NaN"),
+        ({"x": [[1.0]]}, ValueError, r"x must be \(batch, height, width, channels\)"),
+    ],
+)
+def test_naive_backward_validates_like_the_vectorised_one(kwargs, error, match):
+    args = {"dout": np.zeros((1, 2, 2, 1)), "x": np.zeros((1, 4, 4, 1)), "w": np.zeros((3, 3, 1, 1)), **kwargs}
+    with pytest.raises(error, match=match):
+        conv2d_backward_naive(**args)
+
+
+def test_bias_cache_and_overflow_errors():
+    x, w = np.zeros((1, 4, 4, 1)), np.zeros((3, 3, 1, 1))
+    with pytest.raises(ValueError, match="b contains NaN"):
+        conv2d_forward(x, w, np.array([np.nan]))
+    with pytest.raises(TypeError, match="cache must be the second value returned by conv2d_forward"):
+        conv2d_backward(np.zeros((1, 2, 2, 1)), None)
+    with pytest.raises(ValueError, match=r"dout must have the shape of the forward output \(1, 2, 2, 1\)"):
+        conv2d_backward(np.zeros((1, 2, 3, 1)), conv2d_forward(x, w, np.zeros(1))[1])
+    with np.errstate(over="ignore"), pytest.raises(FloatingPointError, match=r"conv2d_forward \(the result\)"):
+        conv2d_forward(np.full((1, 3, 3, 1), 1e200), np.full((3, 3, 1, 1), 1e200), np.zeros(1))
+
+
+def test_pooling_and_size_helpers_refuse_bad_arguments():
+    with pytest.raises(TypeError, match="size must be an integer; got 2.0"):
+        maxpool2d_forward(np.zeros((1, 4, 4, 1)), size=2.0)
+    with pytest.raises(ValueError, match="x contains NaN"):
+        maxpool2d_forward(np.full((1, 4, 4, 1), np.nan))
+    _, cache = maxpool2d_forward(np.zeros((1, 4, 4, 1)))
+    with pytest.raises(ValueError, match=r"dout must have the shape of the forward output \(1, 2, 2, 1\)"):
+        maxpool2d_backward(np.zeros((1, 2, 2)), cache)
+    with pytest.raises(TypeError, match="cache must be the second value returned by maxpool2d_forward"):
+        maxpool2d_backward(np.zeros((1, 2, 2, 1)), "cache")
+    with pytest.raises(ValueError, match="kernel 5 exceeds the input size 3"):
+        conv_output_size(3, 5, 1, "valid")
+    with pytest.raises(TypeError, match="stride must be an integer; got 1.5"):
+        conv_output_size(28, 3, 1.5, "same")
+    with pytest.raises(TypeError, match=r"layers\[1\] stride must be an integer"):
+        receptive_field([(3, 1), (2, 1.5)])
+    with pytest.raises(TypeError, match=r"layers\[0\] must be a \(kernel, stride\) pair"):
+        receptive_field([3])

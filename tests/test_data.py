@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import zipfile
 
 import numpy as np
@@ -163,3 +164,85 @@ def test_scale_images_range_and_dtype():
     np.testing.assert_allclose(scaled, [[0, 1], [0.2, 0.4]], rtol=1e-6)
     with pytest.raises(ValueError, match="uint8"):
         scale_images(x.astype(np.float64))
+
+
+def npy_member(header_shape, data: bytes, dtype="|u1") -> bytes:
+    """The bytes of a .npy file whose header claims ``header_shape``, followed by ``data``."""
+    import io
+
+    stream = io.BytesIO()
+    header = {"descr": dtype, "fortran_order": False, "shape": header_shape}
+    np.lib.format.write_array_header_1_0(stream, header)
+    return stream.getvalue() + data
+
+
+def test_only_the_four_arrays_are_read(tmp_path, tiny_mnist):
+    path = save(tmp_path, tiny_mnist)
+    with zipfile.ZipFile(path, "a") as archive:  # an extra member claiming a 1 TiB array is never opened
+        archive.writestr("huge.npy", npy_member((2**40,), b"\0" * 8))
+    (x_train, _), _ = load_mnist_file(path)
+    np.testing.assert_array_equal(x_train, tiny_mnist["x_train"])
+
+
+def test_headers_are_checked_before_any_data_is_read(tmp_path, tiny_mnist):
+    path = tmp_path / "mnist.npz"
+    np.savez(path, **{k: v for k, v in tiny_mnist.items() if k != "y_train"})
+    with zipfile.ZipFile(path, "a") as archive:  # used to fail with NumPy's MemoryError, naming no file
+        archive.writestr("y_train.npy", npy_member((2**40,), b"\0" * 8))
+    with pytest.raises(ValueError, match=r"mnist.npz: y_train must have shape \(6,\); got \(1099511627776,\)"):
+        load_mnist_file(path)
+
+
+@pytest.mark.parametrize(
+    ("member", "content", "match"),
+    [
+        ("x_train.npy", b"these bytes are not .npy data", r"x_train.npy is not readable NumPy .npy data"),
+        ("x_train", b"no .npy suffix", r"missing array 'x_train'; found members \['x_test.npy', 'x_train', "),
+        ("x_train.npy", npy_member((6, 28, 28), b"\0" * 10), r"x_train is truncated or corrupt"),
+    ],
+)
+def test_a_member_that_is_not_npy_data_is_named(tmp_path, tiny_mnist, member, content, match):
+    path = tmp_path / "mnist.npz"
+    np.savez(path, **{k: v for k, v in tiny_mnist.items() if k != "x_train"})
+    with zipfile.ZipFile(path, "a") as archive:  # used to give an AttributeError
+        archive.writestr(member, content)
+    with pytest.raises(ValueError, match=match):
+        load_mnist_file(path)
+
+
+def test_an_unreadable_file_is_a_permission_error_not_a_corrupt_one(tmp_path, tiny_mnist, monkeypatch):
+    path = save(tmp_path, tiny_mnist)
+
+    def denied(*args, **kwargs):
+        raise PermissionError(13, "Permission denied", str(path))
+
+    monkeypatch.setattr(data.zipfile, "ZipFile", denied)  # is_zipfile used to swallow this as "not a zip archive"
+    with pytest.raises(PermissionError, match=r"mnist.npz: cannot read the MNIST file \(Permission denied\)"):
+        load_mnist_file(path)
+
+
+@pytest.mark.skipif(hasattr(os, "geteuid") and os.geteuid() == 0, reason="root reads any file")
+def test_a_file_without_read_permission(tmp_path, tiny_mnist):
+    path = save(tmp_path, tiny_mnist)
+    path.chmod(0)
+    try:
+        with pytest.raises(PermissionError, match="check its permissions"):
+            load_mnist_file(path)
+    finally:
+        path.chmod(0o644)
+
+
+def test_a_corrupt_keras_cache_says_to_delete_it(tmp_path, tiny_mnist, monkeypatch):
+    monkeypatch.delenv("MNIST_PATH", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    monkeypatch.setattr(data, "_download_with_keras", lambda: pytest.fail("must not download"))
+    cache = data.keras_cache_file()
+    cache.parent.mkdir(parents=True)
+    tiny_mnist["y_test"][0] ^= 1
+    np.savez_compressed(cache, **tiny_mnist)
+    with pytest.raises(ValueError, match=f"delete {cache} so that Keras downloads a fresh copy") as info:
+        load_mnist()
+    assert "download it again" not in str(info.value)  # the loader never downloads while the cache exists
+    cache.write_bytes(b"truncated")
+    with pytest.raises(ValueError, match=f"not a zip archive.*delete {cache}"):
+        load_mnist()

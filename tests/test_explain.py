@@ -60,6 +60,8 @@ def test_integrated_gradients_is_exact_for_a_linear_model(linear_model):
     for steps in (1, 8):
         ig = integrated_gradients(model, x, baseline=baseline, steps=steps, target=0)
         np.testing.assert_allclose(ig, (x - baseline) * w, rtol=1e-5, atol=1e-6)
+    constant = integrated_gradients(model, x, baseline=0.5, steps=4, target=0)  # a number is a constant image
+    np.testing.assert_allclose(constant, (x - 0.5) * w, rtol=1e-5, atol=1e-6)
 
 
 def test_integrated_gradients_completeness_on_a_random_cnn(small_cnn):
@@ -140,7 +142,7 @@ def test_randomisation_refuses_impossible_layer_counts(keras):
 
     model = _trained_like_bn_model(keras)
     for n_top in (-1, 4, 1.5, True):
-        with pytest.raises(ValueError, match="n_top"):
+        with pytest.raises((ValueError, TypeError), match="n_top"):
             randomize_layers(model, n_top)
     untouched = randomize_layers(model, 0)
     for a, b in zip(model.get_weights(), untouched.get_weights(), strict=True):
@@ -225,3 +227,58 @@ def test_gradient_shap_is_roughly_additive(small_cnn):
     outputs = small_cnn.predict(x, verbose=0)[:, 0]
     assert values.shape == x.shape
     np.testing.assert_allclose(values.sum(axis=(1, 2, 3)) + expected, outputs, atol=0.05)
+
+
+@pytest.mark.parametrize(
+    ("method", "kwargs", "error", "match"),
+    [
+        ("saliency", {"target": 1.7}, TypeError, "target must be an integer class index"),  # was truncated to 1
+        ("saliency", {"target": [0, 1, 2]}, ValueError, r"one class per image \(2\); got shape \(3,\)"),
+        ("smoothgrad", {"n_samples": 0}, ValueError, "n_samples must be an integer >= 1"),  # returned NaN maps
+        ("smoothgrad", {"sigma": -0.1}, ValueError, "sigma must be >= 0.0"),
+        ("occlusion", {"patch": 0}, ValueError, "patch must be an integer >= 1"),  # returned an all-zero map
+        ("occlusion", {"patch": 9}, ValueError, r"patch must fit in the image \(8 x 8\); got 9"),
+        ("occlusion", {"stride": 1.5}, TypeError, "stride must be an integer"),
+        ("integrated_gradients", {"steps": 2.5}, TypeError, "steps must be an integer; got 2.5"),
+        ("integrated_gradients", {"baseline": np.full((8, 8, 1), np.nan)}, ValueError, "baseline contains NaN"),
+        ("integrated_gradients", {"baseline": np.zeros((8, 8))}, ValueError, r"one image \(8, 8, 1\) or one per image"),
+    ],
+)
+def test_bad_explanation_arguments_are_named(small_cnn, method, kwargs, error, match):
+    from companion import explain
+
+    with pytest.raises(error, match=match):
+        getattr(explain, method)(small_cnn, images(2, 8), **kwargs)
+
+
+def test_rank_correlation_of_a_constant_map_is_refused_not_nan():
+    from companion.explain import rank_correlation
+
+    with pytest.raises(ValueError, match="a is constant"):
+        rank_correlation(np.ones((4, 4)), np.arange(16.0))
+    with pytest.raises(ValueError, match="b contains NaN"):
+        rank_correlation(np.arange(3.0), [0.0, np.nan, 1.0])
+
+
+def test_randomize_layers_counts_only_what_exists(small_cnn):
+    from companion.explain import randomize_layers
+
+    with pytest.raises(ValueError, match="n_top must be an integer >= 0 and <= 2; got -1"):
+        randomize_layers(small_cnn, -1)  # was accepted: every layer but the first
+    with pytest.raises(ValueError, match="<= 2; got 3"):
+        randomize_layers(small_cnn, 3)
+    same = randomize_layers(small_cnn, 0)
+    np.testing.assert_array_equal(same.layers[-1].kernel.numpy(), small_cnn.layers[-1].kernel.numpy())
+
+
+def test_shap_and_lime_check_their_arguments_first(small_cnn):
+    from companion.explain import lime_explanation, shap_values
+
+    with pytest.raises(ValueError, match="method must be 'deep' or 'gradient'"):
+        shap_values(small_cnn, images(4, 8), images(1, 8), method="kernel")
+    with pytest.raises(ValueError, match=r"background must be a batch of shape \(N, 8, 8, 1\)"):
+        shap_values(small_cnn, images(4, 6), images(1, 8))
+    with pytest.raises(ValueError, match="cell must be an integer >= 1"):
+        lime_explanation(small_cnn, images(1, 8)[0], target=0, cell=0)
+    with pytest.raises(ValueError, match=r"image must be one image of shape \(8, 8, 1\)"):
+        lime_explanation(small_cnn, images(2, 8), target=0)

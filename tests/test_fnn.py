@@ -12,6 +12,7 @@ from companion.fnn import (
     article_update,
     dense_backward,
     dense_forward,
+    init_weights,
     mse_loss,
     one_hot,
     softmax,
@@ -140,7 +141,10 @@ def test_mlp_matches_tensorflow_on_identical_weights(activation, loss):
 
 @pytest.mark.tensorflow
 def test_float32_mlp_matches_tensorflow_within_float32_precision():
+    import companion
     from companion.tfref import mlp_loss_and_grads_tf
+
+    companion.setup(seed=0, tensorflow=True)
 
     rng = np.random.default_rng(1)
     model = MLP([20, 16, 10], activation="relu", seed=0, dtype=np.float32)
@@ -151,3 +155,87 @@ def test_float32_mlp_matches_tensorflow_within_float32_precision():
     for name in model.params:
         assert grads[name].dtype == np.float32
         assert relative_error(grads[name], tf_grads[name]) < 1e-6, name
+
+
+@pytest.mark.parametrize(("dtype", "big"), [(np.float32, 3e38), (np.float64, 1e308)])
+def test_cross_entropy_is_finite_and_exact_at_extreme_finite_logits(dtype, big):
+    logits = np.array([[big, -big], [-big, big], [big, big]], dtype=dtype)
+    loss, grad = softmax_cross_entropy(logits, np.array([0, 1, 0]))  # was NaN: 0 * (-inf) in y * log p
+    assert loss == pytest.approx(np.log(2) / 3, rel=1e-6)
+    np.testing.assert_allclose(grad, [[0, 0], [0, 0], [-1 / 6, 1 / 6]], atol=1e-7)
+    with pytest.raises(FloatingPointError, match=f"cross-entropy exceeds the largest {np.dtype(dtype).name}"):
+        softmax_cross_entropy(logits[:1], np.array([1]))  # the exact loss, 2 * big, is beyond the float range
+
+
+@pytest.mark.parametrize(
+    ("logits", "labels", "error", "match"),
+    [
+        (np.zeros((0, 3)), np.zeros(0, int), ValueError, r"logits must be a non-empty \(batch, classes\)"),
+        (np.zeros(3), np.array([0]), ValueError, r"logits must be \(batch, classes\); got shape \(3,\)"),
+        (np.array([[np.nan, 0.0]]), np.array([0]), FloatingPointError, "logits contains NaN"),
+        (np.zeros((2, 3)), np.array([0, 1, 2]), ValueError, r"labels must be \(2,\), one per example; got shape"),
+        (np.zeros((2, 3)), np.eye(3)[[0, 1]], TypeError, "labels must be integer class indices"),
+        (np.zeros((2, 3)), np.eye(3, dtype=int)[[0, 1]], ValueError, "not one-hot rows"),
+        (np.zeros((3, 3)), np.array([0, 7, 1]), ValueError, r"labels must lie in \[0, 3\); got 7 at index 1"),
+        ("logits", np.array([0]), TypeError, "logits must be an array of numbers; got str"),
+    ],
+)
+def test_cross_entropy_names_what_is_wrong(logits, labels, error, match):
+    with pytest.raises(error, match=match):
+        softmax_cross_entropy(logits, labels)
+
+
+def test_softmax_and_losses_accept_lists_and_refuse_nan_logits():
+    loss, _ = softmax_cross_entropy([[1.0, 2.0], [0.5, 0.0]], [1, 0])
+    assert loss == softmax_cross_entropy(np.array([[1.0, 2.0], [0.5, 0.0]]), np.array([1, 0]))[0]
+    np.testing.assert_allclose(softmax([[0.0, 0.0]]), [[0.5, 0.5]])
+    with pytest.raises(FloatingPointError, match="logits contains NaN"):
+        softmax(np.array([[np.inf, 0.0]]))
+    with pytest.raises(ValueError, match="d contains NaN"):
+        mse_loss(np.zeros((2, 1)), np.array([[0.0], [np.nan]]))
+    with pytest.raises(ValueError, match="non-empty"):
+        mse_loss(np.zeros((0, 2)), np.zeros((0, 2)))
+    with pytest.raises(ValueError, match=r"labels must lie in \[0, 10\); got -1 at index 2"):
+        one_hot([1, 2, -1], 10)
+    with pytest.raises(TypeError, match="n_classes must be an integer; got 2.5"):
+        one_hot([1], 2.5)
+
+
+def test_dense_layers_name_the_shapes_and_compute_integers_in_floating_point():
+    a, W = np.full((1, 2), 100, np.int8), np.full((2, 1), 100, np.int8)
+    z = dense_forward(a, W, np.zeros(1, np.int8))
+    assert z.dtype == np.float64 and z[0, 0] == 20_000  # int8 arithmetic would wrap around
+    np.testing.assert_array_equal(dense_forward([[1.0, 2.0]], [[1.0], [1.0]], [0.5]), [[3.5]])
+    with pytest.raises(ValueError, match=r"W \(2, 1\) needs a of shape \(n, 2\); got a \(1, 3\)"):
+        dense_forward(np.zeros((1, 3)), np.zeros((2, 1)), np.zeros(1))
+    with pytest.raises(ValueError, match=r"b must have shape \(1,\)"):
+        dense_forward(np.zeros((1, 2)), np.zeros((2, 1)), np.zeros(2))
+    with pytest.raises(ValueError, match=r"dz must be \(batch, outputs\) = \(1, 1\)"):
+        dense_backward(np.zeros((1, 2)), np.zeros((1, 2)), np.zeros((2, 1)))
+    with pytest.raises(ValueError, match=r"a must be \(batch, inputs\); got shape \(2,\)"):
+        dense_backward(np.zeros((1, 1)), np.zeros(2), np.zeros((2, 1)))
+
+
+@pytest.mark.parametrize(
+    ("make", "error", "match"),
+    [
+        (lambda: MLP([3, 2.5]), TypeError, r"sizes\[1\] must be an integer; got 2.5"),
+        (lambda: MLP([3, 0]), ValueError, r"sizes\[1\] must be an integer >= 1; got 0"),
+        (lambda: MLP("32"), TypeError, "sizes must be a list"),
+        (lambda: MLP([3, 2], dtype=np.int32), TypeError, "dtype must be float16, float32 or float64"),
+        (lambda: MLP([3, 2], seed=-1), ValueError, "seed must be an integer >= 0"),
+        (lambda: MLP([3, 2], activation=None), TypeError, "activation must be a name"),
+        (lambda: MLP([3, 2]).predict(np.zeros((2, 3)), batch_size=0), ValueError, "batch_size must be an integer >= 1"),
+        (lambda: MLP([3, 2]).predict(np.zeros((0, 3))), ValueError, "non-empty"),
+        (lambda: MLP([3, 2]).accuracy(np.zeros((2, 3)), [0]), ValueError, r"one label per example of x \(2\)"),
+        (lambda: MLP([3, 2]).accuracy(3.0, [0]), ValueError, r"one label per example of x \(0\)"),
+        (lambda: MLP([3, 2]).forward(np.zeros((0, 3))), ValueError, r"x must be a non-empty \(batch, 3\) array"),
+        (lambda: MLP([3, 2]).loss(np.zeros((2, 3)), [0.0, 1.0]), TypeError, "labels must be integer class indices"),
+        (lambda: init_weights(3, 2, "he", rng=None), TypeError, "rng must be a numpy.random.Generator"),
+        (lambda: init_weights(3.0, 2, "he", np.random.default_rng(0)), TypeError, "fan_in must be an integer"),
+        (lambda: article_update(MLP([1, 2, 1], loss="mse"), np.zeros((1, 1)), np.zeros((1, 1)), 0.0), ValueError, "lr"),
+    ],
+)
+def test_models_refuse_bad_arguments_by_name(make, error, match):
+    with pytest.raises(error, match=match):
+        make()

@@ -37,10 +37,16 @@ def test_relative_error_is_scale_free():
 
 
 def test_bad_inputs_are_refused():
-    with pytest.raises(ValueError, match="floating-point"):
+    with pytest.raises(TypeError, match="float64"):
         numerical_gradient(lambda: 0.0, np.arange(3))
-    with pytest.raises(ValueError, match="eps must be positive"):
+    with pytest.raises(TypeError, match="float64 NumPy array"):
+        numerical_gradient(lambda: 0.0, [1.0, 2.0])
+    with pytest.raises(TypeError, match="f must be a function"):
+        numerical_gradient(0.0, np.zeros(3))
+    with pytest.raises(ValueError, match="eps must be > 0"):
         numerical_gradient(lambda: 0.0, np.zeros(3), eps=0.0)
+    with pytest.raises(ValueError, match="eps must be finite"):
+        numerical_gradient(lambda: 0.0, np.zeros(3), eps=float("nan"))
     with pytest.raises(ValueError, match="shapes differ"):
         relative_error(np.zeros(2), np.zeros(3))
     with pytest.raises(ValueError, match="NaN"):
@@ -59,3 +65,42 @@ def test_check_gradients_reports_each_parameter():
     assert wrong["a"] > 0.1 and wrong["b"] < 1e-8
     with pytest.raises(ValueError, match="same names"):
         check_gradients(loss, params, {"a": params["a"]})
+
+
+@pytest.mark.parametrize("dtype", [np.float16, np.float32])
+def test_low_precision_is_refused_not_silently_wrong(dtype):
+    x = np.array([1.0, 3.0], dtype=dtype)  # float16 gave [0, 0] for sum(x^2); float32 an error ~1e-3
+    with pytest.raises(TypeError, match=f"float64 .*got ndarray {np.dtype(dtype).name}"):
+        numerical_gradient(lambda: float(np.sum(x.astype(np.float64) ** 2)), x)
+
+
+def test_input_is_restored_even_when_f_raises():
+    x = np.array([1.0, 2.0])
+
+    def f():
+        if x[1] != 2.0:
+            raise RuntimeError("the model broke")
+        return float(np.sum(x))
+
+    with pytest.raises(RuntimeError, match="the model broke"):
+        numerical_gradient(f, x)
+    np.testing.assert_array_equal(x, [1.0, 2.0])
+
+
+def test_non_finite_or_non_scalar_f_and_a_vanishing_step_are_refused():
+    x = np.array([1e200, 1.0])
+    with pytest.raises(FloatingPointError, match=r"f\(\) returned inf with x\[0\] perturbed to 1\.0+0*\d*e\+200"):
+        numerical_gradient(lambda: float(x[0]) * float(x[0]), x, eps=1e190)
+    with pytest.raises(TypeError, match="scalar"):
+        numerical_gradient(lambda: np.ones(2), np.ones(2))
+    big = np.array([1e12])  # 1e12 + 1e-5 rounds back to 1e12: the difference would be 0
+    with pytest.raises(FloatingPointError, match="eps=1e-05 is lost in rounding"):
+        numerical_gradient(lambda: float(big[0]), big)
+    with pytest.raises(ValueError, match="x contains NaN"):
+        numerical_gradient(lambda: 0.0, np.array([np.nan]))
+
+
+def test_relative_error_near_the_float64_limit():
+    assert relative_error(np.array([1e308]), np.array([-1e308])) == pytest.approx(2.0)
+    with pytest.raises(TypeError, match="params and grads must be dicts"):
+        check_gradients(lambda: 0.0, [np.zeros(2)], [np.zeros(2)])

@@ -127,3 +127,32 @@ def test_perceptron_rejects_bad_input():
         perceptron_train(XOR_X, XOR_Y[:3])
     with pytest.raises(ValueError, match="NaN"):
         perceptron_train(np.full((4, 2), np.nan), XOR_Y)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: LIFParams(v_rest=float("nan")), ValueError, "v_rest must be finite"),
+        (lambda: LIFParams(tau_m="10"), TypeError, "tau_m must be a real number"),
+        (lambda: lif_simulate(np.zeros((10, 2)), dt=10.0), ValueError, r"dt must be below tau_m \(10.0 ms\)"),
+        (lambda: lif_simulate(np.zeros((0, 2)), dt=0.1), ValueError, "current must be a non-empty"),
+        (lambda: lif_simulate(np.zeros((10, 2)), dt=0.1, params={"tau_m": 5}), TypeError, "params must be a LIFParams"),
+        (lambda: lif_simulate(np.zeros((10, 1)), 0.1, v0=[np.nan]), ValueError, "v0 contains NaN"),
+        (lambda: lif_rate([1.0, np.inf]), ValueError, "current contains NaN"),
+        (lambda: rate_from_spikes(np.zeros((10, 2), bool), dt=0.0), ValueError, "dt must be a positive time step"),
+        (lambda: rate_from_spikes(np.full((10, 2), 0.5), dt=0.1), TypeError, "spikes must be a boolean"),
+        (lambda: perceptron_train(XOR_X, XOR_Y, epochs=2.5), TypeError, "epochs must be an integer; got 2.5"),
+        (lambda: perceptron_train(XOR_X, XOR_Y, lr=0.0), ValueError, "lr must be > 0"),
+        (lambda: perceptron_train(np.zeros((0, 2)), np.zeros(0)), ValueError, "x must be a non-empty"),
+        (lambda: perceptron_train(XOR_X, [0, 1, 2, 0]), ValueError, r"y must hold labels 0 and 1; got \[0, 1, 2\]"),
+    ],
+)
+def test_bad_arguments_are_named(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+def test_rates_from_integer_spikes_equal_those_from_booleans():
+    spikes = np.zeros((100, 1), dtype=int)
+    spikes[::10] = 1
+    np.testing.assert_array_equal(rate_from_spikes(spikes, 0.1), rate_from_spikes(spikes.astype(bool), 0.1))

@@ -55,3 +55,54 @@ def test_fit_reports_divergence_and_bad_shapes():
         fit(MLP([2, 4, 2], seed=0), x, y, SGD(lr=1e300), epochs=5, progress=False)
     with pytest.raises(ValueError, match="same length"):
         fit(MLP([2, 4, 2], seed=0), x, y[:-1], SGD(lr=0.1), progress=False)
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: SGD(lr="0.1"), TypeError, "lr must be a real number"),
+        (lambda: SGD(lr=float("inf")), ValueError, "lr must be finite"),
+        (lambda: Adam(eps=0.0), ValueError, "eps must be > 0"),
+        (lambda: SGD().step({"w": np.zeros(2)}, {"v": np.zeros(2)}), ValueError, "grads has 'v', which params lacks"),
+        (lambda: SGD().step({"w": np.zeros(3)}, {"w": np.zeros(1)}), ValueError, r"params\['w'\] \(3,\); got \(1,\)"),
+        (lambda: Adam().step({"w": np.zeros(2, int)}, {"w": np.ones(2)}), TypeError, "must be a float NumPy array"),
+        (lambda: SGD().step([np.zeros(2)], [np.zeros(2)]), TypeError, "params and grads must be dicts"),
+        (lambda: minibatches(10, 0, np.random.default_rng(0)), ValueError, "batch_size must be an integer >= 1"),
+        (lambda: minibatches(10, 3, 0), TypeError, "rng must be a numpy.random.Generator"),
+    ],
+)
+def test_optimisers_name_bad_arguments(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"epochs": 2.5}, TypeError, "epochs must be an integer; got 2.5"),
+        ({"batch_size": 0}, ValueError, "batch_size must be an integer >= 1"),
+        ({"seed": -1}, ValueError, "seed must be an integer >= 0"),
+        ({"x": np.zeros((0, 2)), "y": np.zeros(0, int)}, ValueError, "at least one example"),
+        ({"x": 3.0}, TypeError, "x and y must be arrays"),
+        ({"validation": np.zeros((2, 2))}, TypeError, r"validation must be a pair \(x_val, y_val\)"),
+        ({"optimizer": "adam"}, TypeError, "optimizer must have step"),
+    ],
+)
+def test_fit_names_bad_arguments(kwargs, error, match):
+    from companion.fnn import MLP
+
+    args = {"x": np.zeros((4, 2)), "y": np.zeros(4, int), "optimizer": SGD(), "progress": False, **kwargs}
+    with pytest.raises(error, match=match):
+        fit(MLP([2, 2], seed=0), **args)
+
+
+def test_fit_reports_a_non_finite_gradient_before_it_spoils_the_parameters():
+    class Exploding:
+        params = {"w": np.ones(2)}
+
+        def loss_and_grads(self, x, y):
+            return 1.0, {"w": np.array([np.inf, 0.0])}
+
+    with pytest.raises(FloatingPointError, match="a gradient became NaN or infinite: training diverged"):
+        fit(Exploding(), np.zeros((2, 1)), np.zeros(2), SGD(), epochs=1, progress=False)
+    np.testing.assert_array_equal(Exploding.params["w"], [1.0, 1.0])

@@ -132,3 +132,65 @@ def test_numpy_rnn_matches_keras_simple_rnn_outputs_and_gradients():
     assert relative_error(y, tf_y) < 1e-5
     for name in ("x", "h0", "W_xh", "W_hh", "b_h", "W_hy", "b_y"):
         assert relative_error(grads[name], tf_grads[name]) < 1e-5, name
+
+
+def test_clipping_huge_float32_gradients_keeps_their_direction():
+    grads = {"a": np.full(4, 1e20, np.float32)}  # each square overflows float32: the norm used to be inf
+    clipped, norm = clip_gradients(grads, 1.0)
+    assert norm == pytest.approx(2e20, rel=1e-6)
+    assert clipped["a"].dtype == np.float32
+    np.testing.assert_allclose(clipped["a"], 0.5, rtol=1e-6)  # was all zeros
+    assert np.linalg.norm(clipped["a"].astype(np.float64)) == pytest.approx(1.0, rel=1e-6)
+
+
+def test_clipping_tiny_gradients_reports_their_norm_and_leaves_them_alone():
+    grads = {"a": np.full(4, 1e-30, np.float32)}
+    clipped, norm = clip_gradients(grads, 1.0)
+    assert norm == pytest.approx(2e-30, rel=1e-6, abs=0)  # the float32 squares underflow: it used to be 0
+    np.testing.assert_array_equal(clipped["a"], grads["a"])
+
+
+@pytest.mark.parametrize("bad", [np.inf, np.nan])
+def test_clipping_refuses_non_finite_gradients(bad):
+    with pytest.raises(FloatingPointError, match=r"grads\['b'\] contains NaN or infinity"):
+        clip_gradients({"a": np.ones(2), "b": np.array([1.0, bad])}, 1.0)  # inf used to give NaN everywhere
+    with pytest.raises(TypeError, match="grads must be a dict"):
+        clip_gradients([np.ones(2)], 1.0)
+
+
+@pytest.mark.parametrize("name", ["x", "h0", "W_xh", "W_hh", "b_h"])
+def test_nan_in_any_input_or_weight_is_refused(name):
+    x, h0, w = random_rnn()
+    arrays = {"x": x, "h0": h0, **w}
+    arrays[name] = arrays[name].copy()
+    arrays[name].flat[0] = np.nan  # used to flow through to h for h0, W_xh, W_hh and b_h
+    with pytest.raises(ValueError, match=f"{name} contains NaN or infinity"):
+        rnn_forward(**arrays)
+
+
+def test_recurrent_arguments_of_the_wrong_kind_are_named():
+    x, h0, w = random_rnn()
+    h, cache = rnn_forward(x.tolist(), h0, **w)  # lists are arrays too
+    np.testing.assert_array_equal(h, rnn_forward(x, h0, **w)[0])
+    for truncate, error in ((2.5, TypeError), (True, TypeError), (-1, ValueError)):
+        with pytest.raises(error, match="truncate must be an integer"):
+            rnn_backward(h, cache, truncate=truncate)
+    with pytest.raises(TypeError, match="cache must be the second value returned by rnn_forward"):
+        rnn_backward(h, (h,))
+    with pytest.raises(ValueError, match="dh contains NaN"):
+        rnn_backward(np.full(h.shape, np.nan), cache)
+    with pytest.raises(ValueError, match=r"x must be a non-empty \(batch, time, features\)"):
+        rnn_forward(np.zeros((3, 0, 4)), h0, **w)
+    with pytest.raises(TypeError, match="n_hidden must be an integer; got 2.5"):
+        ElmanRNN(1, 2.5, 1)
+    with pytest.raises(ValueError, match="clip must be > 0"):
+        ElmanRNN(1, 2, 1, clip=0.0)
+
+
+def test_jacobian_norms_refuse_overflow_and_bad_shapes():
+    with pytest.raises(FloatingPointError, match="W_hh too large"):
+        hidden_jacobian_norms(1e10 * np.eye(3))  # (1e10)^64 exceeds float64
+    with pytest.raises(ValueError, match="W_hh must be a non-empty square"):
+        hidden_jacobian_norms(np.zeros((2, 3)))
+    with pytest.raises(ValueError, match=r"h must be \(time, hidden = 2\)"):
+        hidden_jacobian_norms(np.eye(2), np.zeros((5, 3)))

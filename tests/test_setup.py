@@ -48,10 +48,51 @@ def test_setup_applies_the_book_style():
     assert mpl.rcParams["image.cmap"] == BOOK_STYLE["image.cmap"]
 
 
-@pytest.mark.parametrize("kwargs", [{"seed": -1}, {"seed": 1.5}, {"threads": 0}])
-def test_setup_rejects_bad_arguments(kwargs):
-    with pytest.raises(ValueError, match="seed|threads"):
+@pytest.mark.parametrize(
+    ("kwargs", "error", "match"),
+    [
+        ({"seed": -1}, ValueError, "seed must be an integer >= 0"),
+        ({"seed": 2**32}, ValueError, r"seed must be an integer >= 0 and <= 4294967295; got 4294967296"),
+        ({"seed": 1.5}, TypeError, "seed must be an integer; got 1.5"),
+        ({"seed": True}, TypeError, "seed must be an integer; got True"),
+        ({"threads": 0}, ValueError, "threads must be an integer >= 1"),
+        ({"threads": 2.0}, TypeError, "threads must be an integer; got 2.0"),
+        ({"tensorflow": "yes"}, TypeError, "tensorflow must be True or False"),
+    ],
+)
+def test_setup_rejects_bad_arguments_before_changing_anything(kwargs, error, match):
+    import random
+
+    companion.setup(seed=1)
+    state = random.getstate(), np.random.get_state()[1].copy()  # noqa: NPY002
+    with pytest.raises(error, match=match):
         companion.setup(**kwargs)
+    assert random.getstate() == state[0]  # seed=2**32 used to reseed Python's random, then fail in NumPy
+    np.testing.assert_array_equal(np.random.get_state()[1], state[1])  # noqa: NPY002
+
+
+def test_setup_accepts_numpy_integers():
+    assert companion.setup(seed=np.int64(3), threads=np.int32(2)) == companion.setup(seed=3)
+    assert repr(companion.setup(seed=np.uint32(2**32 - 1))) == "Setup(seed=4294967295, tensorflow=False, threads=None)"
+
+
+@pytest.mark.tensorflow
+def test_tensorflow_threads_cannot_change_silently():
+    code = (
+        "import companion\n"
+        "companion.setup(seed=0, tensorflow=True, threads=2)\n"
+        "print(companion.setup(seed=1, tensorflow=True, threads=2))\n"
+        "try:\n"
+        "    companion.setup(seed=0, tensorflow=True, threads=1)\n"
+        "except RuntimeError as exc:\n"
+        "    print(exc)\n"
+        "import tensorflow as tf\n"
+        "print(tf.config.threading.get_intra_op_parallelism_threads())\n"
+    )
+    lines = run_python(code).stdout.splitlines()
+    assert lines[0] == "Setup(seed=1, tensorflow=True, threads=2)"  # the same count again is fine
+    assert "TensorFlow already runs with 2 threads" in lines[1] and "threads=1" in lines[1]
+    assert lines[2] == "2"
 
 
 @pytest.mark.tensorflow

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from companion.toydata import noisy_sine, two_moons, two_spirals
+from companion.toydata import noisy_sine, recall_task, sine_sequences, two_moons, two_spirals
 
 
 @pytest.mark.parametrize("make", [two_moons, two_spirals])
@@ -39,7 +39,7 @@ def test_noisy_sine_targets():
 
 
 def test_bad_sizes():
-    with pytest.raises(ValueError, match="n must be >= 2"):
+    with pytest.raises(ValueError, match="n must be an integer >= 2"):
         two_moons(n=1)
 
 
@@ -59,3 +59,19 @@ def test_sine_sequences_targets_are_the_next_clean_value():
     x, y = sine_sequences(n=5, steps=10, noise=0.0, seed=1)
     assert x.shape == y.shape == (5, 10, 1)
     np.testing.assert_allclose(y[:, :-1], x[:, 1:])
+
+
+@pytest.mark.parametrize(
+    ("call", "error", "match"),
+    [
+        (lambda: two_moons(n=10.5), TypeError, "n must be an integer; got 10.5"),
+        (lambda: two_spirals(noise=-0.1), ValueError, "noise must be >= 0.0"),
+        (lambda: noisy_sine(low=1.0, high=0.0), ValueError, "need low < high"),
+        (lambda: sine_sequences(steps=0), ValueError, "steps must be an integer >= 1"),
+        (lambda: recall_task(10, 5, n_distractors=0), ValueError, "n_distractors must be an integer >= 1"),
+        (lambda: recall_task(10, 5, seed=-3), ValueError, "seed must be an integer >= 0"),
+    ],
+)
+def test_bad_arguments_are_named(call, error, match):
+    with pytest.raises(error, match=match):
+        call()
