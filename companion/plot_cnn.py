@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.patches import Rectangle
 
-__all__ = ["plot_feature_maps", "plot_image_row", "plot_kernels"]
+from companion.cnn import conv_output_size
+
+__all__ = ["plot_conv_arithmetic", "plot_feature_maps", "plot_image_row", "plot_kernels"]
 
 
 def plot_image_row(images, titles, cmap="gray_r", symmetric=None):
@@ -54,5 +57,61 @@ def plot_feature_maps(stages: dict, n_channels: int = 8):
             ax.set_yticks([])
             if k == 0:
                 ax.set_ylabel(name, fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+WINDOW_COLORS = ("C0", "C1")  # the windows of the first two outputs (0, 0) and (0, 1)
+
+
+def _draw_grid(ax, values, title, shaded=None, side=None):
+    """A matrix as labelled squares, centred in a ``side`` x ``side`` box; ``shaded`` cells are grey."""
+    rows, cols = values.shape
+    for i in range(rows):
+        for j in range(cols):
+            grey = shaded is not None and shaded[i, j]
+            ax.add_patch(Rectangle((j, rows - 1 - i), 1, 1, facecolor="0.85" if grey else "white", edgecolor="0.4"))
+            ax.text(j + 0.5, rows - 0.5 - i, f"{values[i, j]:g}", ha="center", va="center", fontsize=9,
+                    color="0.45" if grey else "k")  # fmt: skip
+    side = side or max(rows, cols)
+    ax.set_xlim(cols / 2 - side / 2 - 0.2, cols / 2 + side / 2 + 0.2)
+    ax.set_ylim(rows / 2 - side / 2 - 0.2, rows / 2 + side / 2 + 0.2)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
+    ax.set_title(title, fontsize=9)
+
+
+def _outline(ax, row, col, height, width, n_rows, color):
+    ax.add_patch(Rectangle((col + 0.06, n_rows - row - height + 0.06), width - 0.12, height - 0.12,
+                           fill=False, edgecolor=color, lw=2.2))  # fmt: skip
+
+
+def plot_conv_arithmetic(x, w, cases):
+    """Sliding window, padding and stride on one small example (chapter 3, after d2l §7.2-7.3).
+
+    ``x`` (H, W) and ``w`` (KH, KW) are one channel; ``cases`` lists ``(title, stride, padding,
+    out)`` with ``out`` the (OH, OW) output that `conv2d_forward` computed. Each row shows the
+    zero-padded input (padding grey) with the windows of outputs (0, 0) and (0, 1) outlined,
+    the kernel, and the output with those two entries outlined in the same colours.
+    """
+    x, w = np.asarray(x), np.asarray(w)
+    side = max(  # room for the largest padded input, so that every panel draws cells of one size
+        max(x.shape[axis] + sum(conv_output_size(x.shape[axis], w.shape[axis], c[1], c[2])[1:]) for axis in (0, 1))
+        for c in cases
+    )
+    fig, axes = plt.subplots(len(cases), 3, figsize=(7.2, 2.2 * len(cases)),
+                             squeeze=False)  # fmt: skip
+    for (ax_in, ax_k, ax_out), (title, stride, padding, out) in zip(axes, cases, strict=True):
+        out = np.asarray(out)
+        _, top, bottom = conv_output_size(x.shape[0], w.shape[0], stride, padding)
+        _, left, right = conv_output_size(x.shape[1], w.shape[1], stride, padding)
+        padded = np.pad(x, ((top, bottom), (left, right)))
+        shaded = np.pad(np.zeros(x.shape, dtype=bool), ((top, bottom), (left, right)), constant_values=True)
+        _draw_grid(ax_in, padded, f"{title}: input" + (" (zero-padded)" if shaded.any() else ""), shaded, side)
+        _draw_grid(ax_k, w, "kernel", side=side)
+        _draw_grid(ax_out, out, f"output {out.shape[0]} × {out.shape[1]}", side=side)
+        for j, color in enumerate(WINDOW_COLORS[: out.shape[1]]):
+            _outline(ax_in, 0, stride * j, w.shape[0], w.shape[1], padded.shape[0], color)
+            _outline(ax_out, 0, j, 1, 1, out.shape[0], color)
     fig.tight_layout()
     return fig

@@ -5,7 +5,7 @@ from __future__ import annotations
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["plot_curves", "plot_decision_boundary", "plot_history", "plot_layer_norms"]
+__all__ = ["plot_computational_graph", "plot_curves", "plot_decision_boundary", "plot_history", "plot_layer_norms"]
 
 
 def plot_curves(curves: dict, xlabel: str = "epoch", ylabel: str = "loss", logy: bool = True, title: str = ""):
@@ -77,5 +77,52 @@ def plot_layer_norms(norms: dict, ylabel: str = "gradient norm"):
     ax.set_xlabel("layer (1 = nearest the input)")
     ax.set_ylabel(ylabel)
     ax.legend(loc="upper left", ncols=len(norms))
+    fig.tight_layout()
+    return fig
+
+
+# Layout of the two-layer network's graph: node -> (x, y); the chain runs left to right at y = 0.
+GRAPH_NODES = {
+    "x": (0.0, 0.0), "z": (2.0, 0.0), "h": (4.0, 0.0), "u": (6.0, 0.0), "y": (8.0, 0.0), "L": (10.0, 0.0),
+    "W": (0.9, 1.3), "b": (3.1, 1.3), "V": (4.9, 1.3), "c": (7.1, 1.3), "d": (9.3, 1.3),
+}  # fmt: skip
+GRAPH_FORWARD = [("x", "z", "$xW + b$"), ("z", "h", "$f$"), ("h", "u", "$hV + c$"), ("u", "y", "$g$"),
+                 ("y", "L", r"$\frac{1}{2}\|y - d\|^2$"), ("W", "z", ""), ("b", "z", ""), ("V", "u", ""),
+                 ("c", "u", ""), ("d", "L", "")]  # fmt: skip
+GRAPH_BACKWARD = [("L", "y", "$y - d$"), ("y", "u", r"$\odot\, g'(u)$"), ("u", "h", r"$\delta_u V^\top$"),
+                  ("h", "z", r"$\odot\, f'(z)$")]  # fmt: skip
+
+
+def plot_computational_graph(annotations: dict | None = None):
+    """The two-layer network of chapter 2 as a computational graph: forward (black), backward (red).
+
+    ``annotations`` maps a node name (x, z, h, u, y, L, W, b, V, c, d) to text drawn beside it,
+    e.g. its value and its gradient in a worked example.
+    """
+    from matplotlib.patches import FancyArrowPatch
+
+    annotations = annotations or {}
+    fig, ax = plt.subplots(figsize=(9.5, 3.6))
+    for (src, dst, label), backward in [(e, False) for e in GRAPH_FORWARD] + [(e, True) for e in GRAPH_BACKWARD]:
+        (x0, y0), (x1, y1) = GRAPH_NODES[src], GRAPH_NODES[dst]
+        bend = -0.5 if backward else 0.0  # backward arcs run below the chain
+        ax.add_patch(FancyArrowPatch((x0, y0), (x1, y1), connectionstyle=f"arc3,rad={bend}", arrowstyle="-|>",
+                                     mutation_scale=11, shrinkA=14, shrinkB=14, lw=1.1,
+                                     color="C3" if backward else "0.3", ls="--" if backward else "-"))  # fmt: skip
+        if label:
+            ax.text((x0 + x1) / 2, -0.62 if backward else 0.18, label, ha="center", fontsize=8,
+                    va="top" if backward else "bottom", color="C3" if backward else "0.2")  # fmt: skip
+    for node, (x, y) in GRAPH_NODES.items():
+        parameter = y > 0
+        ax.scatter([x], [y], s=700, marker="s" if parameter else "o", color="#fde0dd" if parameter else "white",
+                   edgecolor="k", zorder=3)  # fmt: skip
+        ax.text(x, y, f"${node}$", ha="center", va="center", fontsize=11, zorder=4)
+        if node in annotations:
+            ax.text(x, y + 0.35 if parameter else y - 1.15, annotations[node], ha="center",
+                    va="bottom" if parameter else "top", fontsize=8, color="0.15")  # fmt: skip
+    ax.set_xlim(-0.8, 10.8)
+    ax.set_ylim(-1.9, 2.1)
+    ax.set_aspect("equal")
+    ax.set_axis_off()
     fig.tight_layout()
     return fig
