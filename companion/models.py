@@ -12,6 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
+from companion._checks import check_int, check_number, check_seed
+
 __all__ = [
     "IMPROVED_RECIPE",
     "article_model",
@@ -162,15 +164,15 @@ def check_recipe(recipe: dict | None) -> dict:
     if unknown:
         raise ValueError(f"unknown recipe key(s) {unknown}; the recipe has {sorted(IMPROVED_RECIPE)}")
     recipe = {**IMPROVED_RECIPE, **recipe}
-    for key in ("epochs", "batch_size"):
-        if isinstance(recipe[key], bool) or not isinstance(recipe[key], int | np.integer) or recipe[key] < 1:
-            raise ValueError(f"recipe[{key!r}] must be a positive int; got {recipe[key]!r}")
-    if isinstance(recipe["seed"], bool) or not isinstance(recipe["seed"], int | np.integer) or recipe["seed"] < 0:
-        raise ValueError(f"recipe['seed'] must be a non-negative int; got {recipe['seed']!r}")
-    if not (isinstance(recipe["learning_rate"], float | int) and 0 < recipe["learning_rate"] < 1):
-        raise ValueError(f"recipe['learning_rate'] must be a number in (0, 1); got {recipe['learning_rate']!r}")
+    recipe["epochs"] = check_int("recipe['epochs']", recipe["epochs"])
+    recipe["batch_size"] = check_int("recipe['batch_size']", recipe["batch_size"])
+    recipe["seed"] = check_seed(recipe["seed"], "recipe['seed']")
+    if not 0 < check_number("recipe['learning_rate']", recipe["learning_rate"]) < 1:
+        raise ValueError(f"recipe['learning_rate'] must be in (0, 1); got {recipe['learning_rate']!r}")
+    if not 0 <= check_number("recipe['shift']", recipe["shift"]) < 1:
+        raise ValueError(f"recipe['shift'] is a fraction of the image size in [0, 1); got {recipe['shift']!r}")
     if not isinstance(recipe["batch_norm"], bool):
-        raise ValueError(f"recipe['batch_norm'] must be True or False; got {recipe['batch_norm']!r}")
+        raise TypeError(f"recipe['batch_norm'] must be True or False; got {recipe['batch_norm']!r}")
     return recipe
 
 

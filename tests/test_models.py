@@ -140,13 +140,14 @@ def test_short_training_beats_chance_by_a_wide_margin():
         ({"batch_size": 12.5}, "batch_size"),
         ({"seed": -1}, "seed"),
         ({"learning_rate": 0}, "learning_rate"),
+        ({"shift": 1.5}, "shift"),
         ({"batch_norm": "yes"}, "batch_norm"),
     ],
 )
 def test_recipes_with_typos_or_impossible_values_are_refused(recipe, message):
     from companion.models import check_recipe
 
-    with pytest.raises(ValueError, match=message):
+    with pytest.raises((ValueError, TypeError), match=message):  # TypeError for a wrong kind, as everywhere
         check_recipe(recipe)
 
 
