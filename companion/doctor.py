@@ -8,9 +8,9 @@ configuration files and never imports TensorFlow. Used in the intro, "How to run
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
+import platform
 import sys
 from importlib import metadata
 from pathlib import Path
@@ -19,14 +19,16 @@ from typing import NamedTuple
 from packaging.requirements import InvalidRequirement, Requirement
 
 from companion.data import MNIST_ENV_VAR, MNISTNotFoundError, keras_cache_file, load_mnist_file
+from companion.models import REFERENCE_DIR, file_sha256
+from companion.models import REFERENCE_MANIFEST as MANIFEST_NAME
 
-__all__ = ["Finding", "main", "run_checks"]
+__all__ = ["Finding", "cpu_model", "main", "run_checks"]
 
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 PACKAGE = "nnbook-companion"
 TESTED_PYTHON = (3, 11)
 REQUIREMENTS = Path(__file__).resolve().parents[1] / "requirements.txt"  # present in a clone (editable install)
-REFERENCE_MANIFEST = Path(__file__).resolve().parent / "reference" / "improved_cnn.json"
+REFERENCE_MANIFEST = REFERENCE_DIR / MANIFEST_NAME
 MEMORY_NEEDED_GB = 2.5  # chapter 5 peaks at about 1.9 GB resident
 
 
@@ -130,15 +132,6 @@ def check_mnist() -> Finding:
     return Finding(OK, f"MNIST verified: {path} ({origin})")
 
 
-def sha256_of_file(path: Path) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as file:
-        for chunk in iter(lambda: file.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def check_reference_model(manifest: Path = REFERENCE_MANIFEST) -> Finding:
     """The shipped reference model (chapter 6) matches the SHA-256 in its manifest."""
     restore = "restore it from the repository: git checkout -- companion/reference"
@@ -151,9 +144,20 @@ def check_reference_model(manifest: Path = REFERENCE_MANIFEST) -> Finding:
         return Finding(FAIL, f"{manifest} is not a manifest with 'file' and 'sha256' ({exc!r})", restore)
     if not model.is_file():
         return Finding(FAIL, f"reference model missing: {model} (named in {manifest.name})", restore)
-    if sha256_of_file(model) != expected:
+    if file_sha256(model) != expected:
         return Finding(FAIL, f"reference model {model.name} does not match the SHA-256 in {manifest.name}", restore)
     return Finding(OK, f"reference model verified: {model.name} (sha256 {expected[:12]}…)")
+
+
+def cpu_model(cpuinfo: Path = Path("/proc/cpuinfo")) -> str:
+    """The CPU's model name (Linux), else what the platform module knows (recorded next to measurements)."""
+    try:
+        for line in cpuinfo.read_text().splitlines():
+            if line.startswith("model name"):
+                return line.partition(":")[2].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
 
 
 def available_memory_gb(meminfo: Path = Path("/proc/meminfo"), cgroup: Path = Path("/sys/fs/cgroup")) -> float | None:

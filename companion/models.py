@@ -18,6 +18,7 @@ __all__ = [
     "IMPROVED_RECIPE",
     "article_model",
     "check_recipe",
+    "file_sha256",
     "improved_model",
     "keras_io_convnet",
     "layer_signature",
@@ -194,6 +195,15 @@ REFERENCE_DIR = Path(__file__).resolve().parent / "reference"
 REFERENCE_MANIFEST = "improved_cnn.json"
 
 
+def file_sha256(path) -> str:
+    """Hex SHA-256 of a file, read in chunks (the reference model's check; also used by the doctor)."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as file:
+        for chunk in iter(lambda: file.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
 def recipe_runs(directory=None) -> dict:
     """Measured runs of the recipe over seeds and CPU kernels (benchmarks/bench_mnist_training.py; chapter 5)."""
     path = Path(directory or REFERENCE_DIR) / "recipe_runs.json"
@@ -233,7 +243,7 @@ def reference_mnist_cnn(directory=None):
     path = folder / manifest["file"]
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: reinstall the companion package")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    digest = file_sha256(path)
     if digest != manifest["sha256"]:
         raise ValueError(f"{path} has SHA-256 {digest[:16]}…, not the manifest's {manifest['sha256'][:16]}…: "
                          "the file is corrupt or was replaced; reinstall the companion package")  # fmt: skip

@@ -104,3 +104,12 @@ def test_memory_from_meminfo_and_container_limit(tmp_path):
     assert doctor.available_memory_gb(meminfo, tmp_path) == pytest.approx(1.5)
     assert doctor.check_memory(1.5).status == WARN
     assert doctor.check_memory(8.0).status == OK
+
+
+def test_cpu_model_reads_the_model_name_and_falls_back(tmp_path):
+    from companion.doctor import cpu_model
+
+    cpuinfo = tmp_path / "cpuinfo"
+    cpuinfo.write_text("processor\t: 0\nmodel name\t: Example CPU @ 2.0GHz\nflags\t: avx\n")
+    assert cpu_model(cpuinfo) == "Example CPU @ 2.0GHz"
+    assert cpu_model(tmp_path / "missing")  # platform's answer, never empty

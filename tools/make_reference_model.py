@@ -16,7 +16,6 @@ re-execute chapters 5 and 6. Commit both files.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import platform
 import sys
@@ -28,24 +27,21 @@ sys.path.insert(0, str(ROOT))
 import companion  # noqa: E402
 
 
-def cpu_model() -> str:
-    """The CPU's model name (Linux), else what the platform module knows."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.partition(":")[2].strip()
-    except OSError:
-        pass
-    return platform.processor() or platform.machine()
-
-
 def main() -> int:
     companion.setup(seed=0, tensorflow=True)
     import keras
     import tensorflow as tf
 
     from companion.data import load_mnist
-    from companion.models import IMPROVED_RECIPE, REFERENCE_DIR, REFERENCE_MANIFEST, prepare_images, train_improved
+    from companion.doctor import cpu_model
+    from companion.models import (
+        IMPROVED_RECIPE,
+        REFERENCE_DIR,
+        REFERENCE_MANIFEST,
+        file_sha256,
+        prepare_images,
+        train_improved,
+    )
 
     (x_train, y_train), (x_test, y_test) = load_mnist()
     x_fit, y_fit = prepare_images(x_train[:55_000]), y_train[:55_000]
@@ -63,7 +59,7 @@ def main() -> int:
     bare.save(path)
     manifest = {
         "file": path.name,
-        "sha256": hashlib.sha256(path.read_bytes()).hexdigest(),
+        "sha256": file_sha256(path),
         "recipe": IMPROVED_RECIPE,
         "n_train": len(x_fit),
         "validation_accuracy": round(val_accuracy, 4),
