@@ -177,8 +177,11 @@ def check_recipe(recipe: dict | None) -> dict:
     return recipe
 
 
-def train_improved(x_train, y_train, validation=None, recipe=None, verbose=0):
-    """Build and train `improved_model` with ``recipe``; returns ``(model, history)`` (chapter 5)."""
+def train_improved(x_train, y_train, validation=None, recipe=None, verbose=0, callbacks=None):
+    """Build and train `improved_model` with ``recipe``; returns ``(model, history)`` (chapter 5).
+
+    ``callbacks`` go to Keras' ``fit`` (benchmarks/bench_time_to_accuracy.py times each epoch).
+    """
     import keras
 
     recipe = check_recipe(recipe)
@@ -186,7 +189,9 @@ def train_improved(x_train, y_train, validation=None, recipe=None, verbose=0):
     steps = recipe["epochs"] * -(-len(x_train) // recipe["batch_size"])
     model = improved_model(recipe["learning_rate"], steps, recipe["batch_norm"])
     batches = shifted_batches(x_train, y_train, recipe["batch_size"], recipe["shift"], recipe["seed"])
-    history = model.fit(batches, epochs=recipe["epochs"], validation_data=validation, shuffle=False, verbose=verbose)
+    history = model.fit(
+        batches, epochs=recipe["epochs"], validation_data=validation, shuffle=False, verbose=verbose, callbacks=callbacks
+    )
     return model, history
 
 
