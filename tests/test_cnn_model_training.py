@@ -100,6 +100,7 @@ def test_fit_learns_a_tiny_batch_by_heart():
         ({"n_classes": 0}, ValueError, "n_classes must be an integer >= 1"),
         ({"kernel": 8}, ValueError, "kernel must leave at least a 2 x 2 map to pool in a 8 x 8 image; got 8"),
         ({"seed": -1}, ValueError, "seed"),
+        ({"dtype": "not a dtype"}, TypeError, "dtype must be a floating-point dtype such as np.float32"),
     ],
 )
 def test_bad_constructor_arguments_are_named(kwargs, error, match):
