@@ -85,10 +85,11 @@ def test_fit_learns_a_tiny_batch_by_heart():
     model, (x, labels) = _tiny(np.float32), _batch(n=8)
     x = x.astype(np.float32)
     before = model.loss_and_grads(x, labels)[0]
-    history = fit(model, x, labels, SGD(lr=0.2, momentum=0.9), epochs=40, batch_size=8, progress=False)
-    assert len(history["loss"]) == 40
+    history = fit(model, x, labels, SGD(lr=0.2, momentum=0.9), epochs=40, batch_size=8, validation=(x, labels),
+                  progress=False)  # fmt: skip
+    assert len(history["loss"]) == len(history["val_accuracy"]) == 40
     assert history["loss"][-1] < 0.1 * before
-    assert model.accuracy(x, labels) == 1.0
+    assert history["val_accuracy"][-1] == model.accuracy(x, labels) == 1.0
 
 
 @pytest.mark.parametrize(

@@ -133,3 +133,14 @@ def test_fit_refuses_a_validation_set_of_the_wrong_length():
     x, y = np.zeros((4, 2)), np.zeros(4, int)
     with pytest.raises(TypeError, match=r"validation must be a pair \(x_val, y_val\); got tuple"):
         fit(MLP([2, 2]), x, y, SGD(), validation=(x, y, y), progress=False)
+
+
+def test_fit_reports_a_step_that_overflows_the_parameters():
+    class Steep:
+        params = {"w": np.ones(2)}
+
+        def loss_and_grads(self, x, y):
+            return 1.0, {"w": np.array([1e300, 0.0])}  # finite, but lr * gradient is not
+
+    with np.errstate(over="ignore"), pytest.raises(FloatingPointError, match="a parameter became NaN or infinite"):
+        fit(Steep(), np.zeros((2, 1)), np.zeros(2), SGD(lr=1e10), epochs=1, progress=False)
