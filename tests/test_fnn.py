@@ -260,3 +260,8 @@ def test_mlp_arguments_that_do_not_fit_together():
         article_update(MLP([1, 2, 1]), np.zeros((1, 1)), np.zeros(1, int), 0.1)  # cross-entropy
     with pytest.raises(ValueError, match="one hidden layer and squared loss"):
         article_update(MLP([1, 2, 2, 1], loss="mse"), np.zeros((1, 1)), np.zeros((1, 1)), 0.1)
+
+
+def test_mse_loss_refuses_targets_of_another_shape():
+    with pytest.raises(ValueError, match=r"prediction and target shapes differ: \(2, 3\) vs \(2, 1\)"):
+        mse_loss(np.zeros((2, 3)), np.zeros((2, 1)))
