@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
+import types
 import zipfile
 
 import numpy as np
@@ -246,3 +248,52 @@ def test_a_corrupt_keras_cache_says_to_delete_it(tmp_path, tiny_mnist, monkeypat
     cache.write_bytes(b"truncated")
     with pytest.raises(ValueError, match=f"not a zip archive.*delete {cache}"):
         load_mnist()
+
+
+@pytest.mark.parametrize(
+    ("change", "match"),
+    [
+        (lambda a: a.pop("y_train"), r"missing array 'y_train'; found \['x_test', 'x_train', 'y_test'\]"),
+        (lambda a: a.update(x_test=a["x_test"].astype(np.int64)), "x_test must have dtype uint8; got int64"),
+        (lambda a: a.update(x_train=a["x_train"][:, :27]), r"x_train must have shape \(6, 28, 28\); got \(6, 27, 28\)"),
+    ],
+)
+def test_verify_names_what_is_wrong_with_arrays_in_memory(tiny_mnist, change, match):
+    verify_mnist_arrays(tiny_mnist)  # the untouched arrays pass
+    change(tiny_mnist)
+    with pytest.raises(ValueError, match=f"^Keras' MNIST download: {match}"):
+        verify_mnist_arrays(tiny_mnist, source="Keras' MNIST download")
+
+
+def _fake_keras_datasets(monkeypatch, load_data):
+    """Stand in for ``keras.datasets`` so that the download path runs without importing TensorFlow."""
+    module = types.ModuleType("keras.datasets")
+    module.mnist = types.SimpleNamespace(load_data=load_data)
+    monkeypatch.setitem(sys.modules, "keras.datasets", module)
+
+
+def _no_local_mnist(monkeypatch, tmp_path):
+    monkeypatch.delenv("MNIST_PATH", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))  # an empty Keras cache
+
+
+def test_a_keras_download_is_verified_and_returned_as_keras_tuples(tmp_path, tiny_mnist, monkeypatch):
+    _no_local_mnist(monkeypatch, tmp_path)
+    arrays = tiny_mnist
+    _fake_keras_datasets(
+        monkeypatch, lambda: ((arrays["x_train"], arrays["y_train"]), (arrays["x_test"], arrays["y_test"]))
+    )
+    (x_train, y_train), (x_test, y_test) = load_mnist()
+    for name, got in {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}.items():
+        np.testing.assert_array_equal(got, arrays[name])
+    arrays["y_test"] = arrays["y_test"] ^ 1  # a download that is not the published data
+    with pytest.raises(ValueError, match="Keras' MNIST download: y_test does not match the published SHA-256"):
+        load_mnist()
+
+
+def test_without_keras_the_error_says_how_to_get_mnist(tmp_path, monkeypatch):
+    _no_local_mnist(monkeypatch, tmp_path)
+    monkeypatch.setitem(sys.modules, "keras.datasets", None)  # makes the import fail
+    with pytest.raises(MNISTNotFoundError, match="No local MNIST and Keras is not importable") as info:
+        load_mnist()
+    assert "export MNIST_PATH=" in str(info.value) and info.value.__suppress_context__

@@ -113,3 +113,98 @@ def test_cpu_model_reads_the_model_name_and_falls_back(tmp_path):
     cpuinfo.write_text("processor\t: 0\nmodel name\t: Example CPU @ 2.0GHz\nflags\t: avx\n")
     assert cpu_model(cpuinfo) == "Example CPU @ 2.0GHz"
     assert cpu_model(tmp_path / "missing")  # platform's answer, never empty
+
+
+def test_without_requirements_txt_the_installed_metadata_is_read(monkeypatch, tmp_path):
+    declared = [
+        "numpy>=1.26",
+        'tensorflow>=2.21; extra == "tf"',  # the book's extras count
+        'sphinx>=7; extra == "docs"',  # other extras and other platforms do not
+        'futures>=3; python_version < "3"',
+        "not a requirement !!",
+    ]
+    monkeypatch.setattr(doctor.metadata, "requires", lambda name: declared if name == doctor.PACKAGE else None)
+    found, source = doctor.requirements(tmp_path / "no-requirements.txt")
+    assert [str(r) for r in found] == ["numpy>=1.26", "tensorflow>=2.21"]  # markers dropped once evaluated
+    assert source == "nnbook-companion's metadata"
+
+
+def test_no_requirements_anywhere_is_a_failure(monkeypatch):
+    def not_installed(name):
+        raise doctor.metadata.PackageNotFoundError(name)
+
+    monkeypatch.setattr(doctor.metadata, "requires", not_installed)
+    (finding,) = doctor.check_dependencies(None)
+    assert finding.status == FAIL
+    assert finding.what == "no requirements found in nnbook-companion (not installed)"
+    assert "pip install -r requirements.txt" in finding.fix
+
+
+@pytest.mark.parametrize(("content", "status"), [("{not json", FAIL), ("[1, 2]", FAIL), ('{"floatx": "float32"}', OK)])
+def test_keras_config_that_is_broken_or_silent_about_the_backend(monkeypatch, tmp_path, content, status):
+    monkeypatch.delenv("KERAS_BACKEND", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    config = tmp_path / "keras.json"
+    config.write_text(content)
+    finding = doctor.check_keras_backend()
+    assert finding.status == status
+    if status == FAIL:
+        assert finding.what.startswith(f"{config} is not valid JSON") and finding.fix == f"fix or delete {config}"
+    else:  # no "backend" key: Keras' default, tensorflow, read from that file
+        assert finding.what == f"Keras backend: tensorflow (from {config})"
+
+
+def test_mnist_from_keras_cache_is_verified(monkeypatch, tmp_path):
+    monkeypatch.delenv("MNIST_PATH", raising=False)
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path))
+    cache = tmp_path / "datasets" / "mnist.npz"
+    cache.parent.mkdir()
+    cache.write_bytes(b"not a zip archive")
+    finding = doctor.check_mnist()
+    assert finding.status == FAIL and finding.what.startswith("MNIST from Keras' cache is unusable")
+    checked = []
+    monkeypatch.setattr(doctor, "load_mnist_file", checked.append)  # a file that verifies
+    assert doctor.check_mnist() == doctor.Finding(OK, f"MNIST verified: {cache} (Keras' cache)")
+    assert checked == [cache]
+
+
+@pytest.mark.parametrize("content", ["{broken", '{"file": "improved_cnn.keras"}', "[]"])
+def test_reference_manifest_that_is_not_a_manifest(tmp_path, content):
+    manifest = tmp_path / "improved_cnn.json"
+    manifest.write_text(content)
+    finding = doctor.check_reference_model(manifest)
+    assert finding.status == FAIL
+    assert "is not a manifest with 'file' and 'sha256'" in finding.what
+    assert "git checkout -- companion/reference" in finding.fix
+
+
+def test_memory_that_cannot_be_measured_is_a_warning(monkeypatch, tmp_path):
+    assert doctor.available_memory_gb(tmp_path / "missing", tmp_path) is None
+    meminfo = tmp_path / "meminfo"
+    meminfo.write_text("MemTotal: 16000000 kB\n")  # an old kernel without MemAvailable
+    assert doctor.available_memory_gb(meminfo, tmp_path) is None
+    meminfo.write_text("MemAvailable: 4000000 kB\n")
+    (tmp_path / "memory.max").write_text("max\n")  # a container without a limit
+    assert doctor.available_memory_gb(meminfo, tmp_path) == pytest.approx(4.096)
+    monkeypatch.setattr(doctor, "available_memory_gb", lambda: None)
+    finding = doctor.check_memory()
+    assert finding.status == WARN and finding.what == "could not measure the available memory"
+
+
+def test_checks_run_in_the_order_a_reader_fixes_them(monkeypatch):
+    names = ["check_python", "check_keras_backend", "check_mnist", "check_reference_model", "check_memory"]
+    for name in names:
+        monkeypatch.setattr(doctor, name, lambda name=name: doctor.Finding(OK, name))
+    monkeypatch.setattr(
+        doctor, "check_dependencies", lambda: [doctor.Finding(OK, "dep 1"), doctor.Finding(OK, "dep 2")]
+    )
+    assert [f.what for f in doctor.run_checks()] == [names[0], "dep 1", "dep 2", *names[1:]]
+
+
+def test_main_with_only_warnings_is_ready_and_exits_0(monkeypatch, capsys):
+    findings = [doctor.Finding(OK, "fine", "never shown"), doctor.Finding(WARN, "slow", "close programs")]
+    monkeypatch.setattr(doctor, "run_checks", lambda: findings)
+    assert doctor.main() == 0
+    out = capsys.readouterr().out
+    assert "warn  slow" in out and "fix: close programs" in out and "never shown" not in out
+    assert out.splitlines()[-1] == "Ready to run the book (1 warning(s))."

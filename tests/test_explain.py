@@ -282,3 +282,35 @@ def test_shap_and_lime_check_their_arguments_first(small_cnn):
         lime_explanation(small_cnn, images(1, 8)[0], target=0, cell=0)
     with pytest.raises(ValueError, match=r"image must be one image of shape \(8, 8, 1\)"):
         lime_explanation(small_cnn, images(2, 8), target=0)
+
+
+def test_smoothgrad_of_a_linear_model_is_its_weights_whatever_the_noise(linear_model):
+    from companion.explain import smoothgrad
+
+    model, w = linear_model
+    grads = smoothgrad(model, images(2, 6), target=0, n_samples=3, sigma=0.5)
+    np.testing.assert_allclose(grads, np.broadcast_to(w, grads.shape), rtol=1e-5)
+
+
+def test_smoothgrad_without_noise_is_saliency_and_noise_is_seeded(small_cnn):
+    from companion.explain import saliency, smoothgrad
+
+    x = images(2, 8)
+    np.testing.assert_allclose(smoothgrad(small_cnn, x, target=1, n_samples=2, sigma=0.0),
+                               saliency(small_cnn, x, target=1), rtol=1e-6)  # fmt: skip
+    noisy = smoothgrad(small_cnn, x, target=1, n_samples=2, seed=3)
+    np.testing.assert_array_equal(noisy, smoothgrad(small_cnn, x, target=1, n_samples=2, seed=3))
+    assert not np.allclose(noisy, smoothgrad(small_cnn, x, target=1, n_samples=2, seed=4))
+
+
+def test_what_is_not_a_keras_model_or_does_not_fit_is_named(small_cnn):
+    from companion.explain import lime_explanation, randomize_layers, rank_correlation, saliency
+
+    with pytest.raises(TypeError, match="model must be a Keras model with one image input; got object"):
+        saliency(object(), images(1, 8))
+    with pytest.raises(TypeError, match="model must be a Keras model; got str"):
+        randomize_layers("model", 1)
+    with pytest.raises(ValueError, match="maps must have the same size; got 16 and 15"):
+        rank_correlation(np.arange(16.0), np.arange(15.0))
+    with pytest.raises(ValueError, match=r"cell must fit in the image \(8 x 8\); got 9"):
+        lime_explanation(small_cnn, images(1, 8)[0], target=0, cell=9)

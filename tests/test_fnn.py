@@ -239,3 +239,29 @@ def test_dense_layers_name_the_shapes_and_compute_integers_in_floating_point():
 def test_models_refuse_bad_arguments_by_name(make, error, match):
     with pytest.raises(error, match=match):
         make()
+
+
+def test_init_schemes_have_their_scale():
+    rng = np.random.default_rng(0)
+    small = init_weights(200, 100, "small", rng)
+    assert small.std() == pytest.approx(0.01, rel=0.02)
+    he = init_weights(200, 100, "he", rng, np.float32)
+    assert he.dtype == np.float32 and he.std() == pytest.approx(np.sqrt(2 / 200), rel=0.02)
+    zeros = init_weights(3, 2, "zeros", rng, np.float32)
+    assert zeros.shape == (3, 2) and zeros.dtype == np.float32 and not zeros.any()
+
+
+def test_mlp_arguments_that_do_not_fit_together():
+    with pytest.raises(ValueError, match="with cross_entropy the output is logits"):
+        MLP([2, 2], output_activation="sigmoid")
+    with pytest.raises(TypeError, match="model must be an MLP; got dict"):
+        article_update({}, np.zeros((1, 1)), np.zeros((1, 1)), 0.1)
+    with pytest.raises(ValueError, match="one hidden layer and squared loss"):
+        article_update(MLP([1, 2, 1]), np.zeros((1, 1)), np.zeros(1, int), 0.1)  # cross-entropy
+    with pytest.raises(ValueError, match="one hidden layer and squared loss"):
+        article_update(MLP([1, 2, 2, 1], loss="mse"), np.zeros((1, 1)), np.zeros((1, 1)), 0.1)
+
+
+def test_mse_loss_refuses_targets_of_another_shape():
+    with pytest.raises(ValueError, match=r"prediction and target shapes differ: \(2, 3\) vs \(2, 1\)"):
+        mse_loss(np.zeros((2, 3)), np.zeros((2, 1)))

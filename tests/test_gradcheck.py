@@ -104,3 +104,10 @@ def test_relative_error_near_the_float64_limit():
     assert relative_error(np.array([1e308]), np.array([-1e308])) == pytest.approx(2.0)
     with pytest.raises(TypeError, match="params and grads must be dicts"):
         check_gradients(lambda: 0.0, [np.zeros(2)], [np.zeros(2)])
+
+
+def test_a_read_only_array_cannot_be_perturbed():
+    x = np.ones(3)
+    x.flags.writeable = False
+    with pytest.raises(ValueError, match="x must be writeable: it is perturbed in place"):
+        numerical_gradient(lambda: float(np.sum(x**2)), x)

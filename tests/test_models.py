@@ -228,3 +228,25 @@ def test_a_missing_reference_model_names_the_fix(tmp_path):
 
     with pytest.raises(FileNotFoundError, match="make_reference_model"):
         reference_mnist_cnn(tmp_path)
+
+
+def test_the_shipped_recipe_runs_measure_todays_recipe():
+    """Chapter 5 quotes the seed spread of these runs: they must have used the recipe the chapter trains."""
+    from companion.models import IMPROVED_RECIPE, recipe_runs
+
+    runs = recipe_runs()
+    for label in ("normal", "perturbed"):
+        book = [run for run in runs[label]["runs"] if run["variant"] == "book"]
+        assert len(book) >= 3, label
+        assert all({**run["recipe"], "seed": IMPROVED_RECIPE["seed"]} == IMPROVED_RECIPE for run in book), label
+        assert len({run["seed"] for run in book}) == len(book)  # one run per seed
+
+
+def test_a_manifest_without_its_model_file_names_the_fix(tmp_path):
+    import shutil
+
+    from companion.models import REFERENCE_DIR, reference_mnist_cnn
+
+    shutil.copy(REFERENCE_DIR / "improved_cnn.json", tmp_path / "improved_cnn.json")
+    with pytest.raises(FileNotFoundError, match=r"improved_cnn\.keras is missing: reinstall the companion package"):
+        reference_mnist_cnn(tmp_path)

@@ -156,3 +156,12 @@ def test_rates_from_integer_spikes_equal_those_from_booleans():
     spikes = np.zeros((100, 1), dtype=int)
     spikes[::10] = 1
     np.testing.assert_array_equal(rate_from_spikes(spikes, 0.1), rate_from_spikes(spikes.astype(bool), 0.1))
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [({"r_m": 0.0}, "r_m must be > 0 MOhm; got 0.0"), ({"tau_m": -1.0}, "tau_m must be > 0 ms; got -1.0")],
+)
+def test_lif_parameters_must_be_physical(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        LIFParams(**kwargs)

@@ -106,3 +106,41 @@ def test_fit_reports_a_non_finite_gradient_before_it_spoils_the_parameters():
     with pytest.raises(FloatingPointError, match="a gradient became NaN or infinite: training diverged"):
         fit(Exploding(), np.zeros((2, 1)), np.zeros(2), SGD(), epochs=1, progress=False)
     np.testing.assert_array_equal(Exploding.params["w"], [1.0, 1.0])
+
+
+def test_fit_reports_a_loss_that_cannot_be_computed_or_is_not_finite():
+    class Broken:
+        def __init__(self, failure):
+            self.params, self.failure = {"w": np.ones(2)}, failure
+
+        def loss_and_grads(self, x, y):
+            if self.failure == "raises":
+                raise FloatingPointError("overflow in exp")
+            return np.nan, {"w": np.zeros(2)}
+
+    x, y = np.zeros((2, 1)), np.zeros(2)
+    with pytest.raises(FloatingPointError, match=r"training diverged: lower the learning rate \(overflow in exp\)"):
+        fit(Broken("raises"), x, y, SGD(), epochs=1, progress=False)
+    model = Broken("nan")
+    with pytest.raises(FloatingPointError, match="the loss became NaN or infinite"):
+        fit(model, x, y, SGD(), epochs=1, progress=False)
+    np.testing.assert_array_equal(model.params["w"], [1.0, 1.0])  # no step was taken
+
+
+def test_fit_refuses_a_validation_set_of_the_wrong_length():
+    from companion.fnn import MLP
+
+    x, y = np.zeros((4, 2)), np.zeros(4, int)
+    with pytest.raises(TypeError, match=r"validation must be a pair \(x_val, y_val\); got tuple"):
+        fit(MLP([2, 2]), x, y, SGD(), validation=(x, y, y), progress=False)
+
+
+def test_fit_reports_a_step_that_overflows_the_parameters():
+    class Steep:
+        params = {"w": np.ones(2)}
+
+        def loss_and_grads(self, x, y):
+            return 1.0, {"w": np.array([1e300, 0.0])}  # finite, but lr * gradient is not
+
+    with np.errstate(over="ignore"), pytest.raises(FloatingPointError, match="a parameter became NaN or infinite"):
+        fit(Steep(), np.zeros((2, 1)), np.zeros(2), SGD(lr=1e10), epochs=1, progress=False)

@@ -194,3 +194,28 @@ def test_jacobian_norms_refuse_overflow_and_bad_shapes():
         hidden_jacobian_norms(np.zeros((2, 3)))
     with pytest.raises(ValueError, match=r"h must be \(time, hidden = 2\)"):
         hidden_jacobian_norms(np.eye(2), np.zeros((5, 3)))
+
+
+def test_a_clipped_rnn_records_the_norm_before_clipping_and_bounds_the_step():
+    rng = np.random.default_rng(0)
+    x, targets = rng.normal(size=(3, 5, 2)) * 10, rng.normal(size=(3, 5, 1)) * 10
+    free, clipped = ElmanRNN(2, 4, 1, seed=0), ElmanRNN(2, 4, 1, seed=0, clip=0.5)
+    loss, grads = free.loss_and_grads(x, targets)
+    clipped_loss, clipped_grads = clipped.loss_and_grads(x, targets)
+    norm = np.sqrt(sum(np.sum(g**2) for g in grads.values()))
+    assert norm > 0.5 and clipped_loss == loss
+    assert clipped.last_grad_norm == pytest.approx(norm) and free.last_grad_norm is None
+    for name, g in grads.items():
+        np.testing.assert_allclose(clipped_grads[name], g * 0.5 / norm, rtol=1e-10)
+
+
+def test_predict_is_the_forward_output():
+    model = ElmanRNN(2, 3, 1, seed=0, last_only=True)
+    x = np.random.default_rng(0).normal(size=(4, 6, 2))
+    np.testing.assert_array_equal(model.predict(x), model.forward(x)[0])
+    assert model.predict(x).shape == (4, 1)
+
+
+def test_a_global_norm_beyond_float64_is_an_error_not_inf():
+    with pytest.raises(FloatingPointError, match="exceeds float64"):
+        clip_gradients({"a": np.array([1.5e308, 1.5e308])}, 1.0)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 
@@ -114,3 +115,36 @@ def test_tensorflow_setup_is_quiet_seeded_and_thread_fixed():
 
 def test_setup_reports_what_it_did():
     assert repr(companion.setup(seed=5)) == "Setup(seed=5, tensorflow=False, threads=None)"
+
+
+class _FakeThreading:
+    """TensorFlow's ``tf.config.threading`` after its runtime started with ``current`` intra-op threads."""
+
+    def __init__(self, current):
+        self.current = current
+
+    def set_intra_op_parallelism_threads(self, threads):
+        raise RuntimeError("Intra op parallelism cannot be modified after initialization.")
+
+    def set_inter_op_parallelism_threads(self, threads):
+        raise RuntimeError("Inter op parallelism cannot be modified after initialization.")
+
+    def get_intra_op_parallelism_threads(self):
+        return self.current
+
+
+def _started_tensorflow(current):
+    from types import SimpleNamespace
+
+    return SimpleNamespace(config=SimpleNamespace(threading=_FakeThreading(current)))
+
+
+@pytest.mark.parametrize(("current", "in_effect"), [(4, "4 threads"), (0, "all cores (TensorFlow's default)")])
+def test_a_started_runtime_with_other_threads_is_an_error(current, in_effect):
+    from companion.tfsetup import _fix_threads
+
+    expected = rf"already runs with {re.escape(in_effect)} in this process .* threads=2"
+    with pytest.raises(RuntimeError, match=expected) as info:
+        _fix_threads(_started_tensorflow(current), 2)
+    assert info.value.__suppress_context__  # TensorFlow's own message is not what the reader needs
+    _fix_threads(_started_tensorflow(2), 2)  # the same count again is fine
