@@ -190,7 +190,12 @@ def train_improved(x_train, y_train, validation=None, recipe=None, verbose=0, ca
     model = improved_model(recipe["learning_rate"], steps, recipe["batch_norm"])
     batches = shifted_batches(x_train, y_train, recipe["batch_size"], recipe["shift"], recipe["seed"])
     history = model.fit(
-        batches, epochs=recipe["epochs"], validation_data=validation, shuffle=False, verbose=verbose, callbacks=callbacks
+        batches,
+        epochs=recipe["epochs"],
+        validation_data=validation,
+        shuffle=False,
+        verbose=verbose,
+        callbacks=callbacks,
     )
     return model, history
 

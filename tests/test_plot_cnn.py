@@ -74,12 +74,6 @@ def test_feature_maps_of_a_single_stage():
     assert len(fig.axes) == 2 and fig.axes[0].get_ylabel() == "conv"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=ValueError,
-    reason="plot_feature_maps: with n_channels=1, plt.subplots returns a 1-D column of axes and "
-    "np.atleast_2d turns it into one row, so the stages no longer pair with rows (ValueError from zip)",
-)
 def test_feature_maps_with_one_channel_per_stage():
     fig = plot_feature_maps({"conv": np.ones((4, 4, 2)), "pool": np.ones((2, 2, 2))}, n_channels=1)
     assert [ax.get_ylabel() for ax in fig.axes] == ["conv", "pool"]
