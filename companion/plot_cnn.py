@@ -48,9 +48,7 @@ def plot_kernels(w, n_cols: int = 8, title: str = ""):
 
 def plot_feature_maps(stages: dict, n_channels: int = 8):
     """One row per named stage (e.g. conv, ReLU, pool) showing its first channels for one image."""
-    fig, axes = plt.subplots(
-        len(stages), n_channels, figsize=(1.2 * n_channels, 1.35 * len(stages)), squeeze=False
-    )
+    fig, axes = plt.subplots(len(stages), n_channels, figsize=(1.2 * n_channels, 1.35 * len(stages)), squeeze=False)
     for row, (name, maps) in zip(axes, stages.items(), strict=True):
         limit = np.abs(maps[..., :n_channels]).max() or 1.0
         for k, ax in enumerate(row):
