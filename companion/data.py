@@ -186,4 +186,6 @@ def scale_images(x: np.ndarray, dtype=np.float32) -> np.ndarray:
     x = np.asarray(x)
     if x.dtype != np.uint8:
         raise ValueError(f"images must be uint8 pixels 0..255; got dtype {x.dtype}")
-    return x.astype(dtype) / dtype(255.0)
+    scaled = x.astype(dtype)
+    scaled /= dtype(255.0)  # in place: no second full-size temporary
+    return scaled

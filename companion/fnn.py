@@ -69,8 +69,9 @@ def dense_forward(a, W, b):
     return a @ W + b
 
 
+# Chapter 2 prints this function: it stays within the book's 77 columns.
 def dense_backward(dz, a, W):
-    """Gradients of z = a W + b: (dL/da, dL/dW, dL/db) from dL/dz (chapter 2)."""
+    """Gradients of z = a W + b: dL/da, dL/dW, dL/db from dL/dz (ch. 2)."""
     dz, a, W = _check_dense_backward(dz, a, W)
     return dz @ W.T, a.T @ dz, dz.sum(axis=0)
 
@@ -234,17 +235,20 @@ class MLP(Classifier):
         value, dy = mse_loss(out, as_float_array("targets", targets).astype(out.dtype, copy=False))
         return value, dy * self.g_prime(self._cache[1][-1])  # delta_k = (y_k - d_k) g'(u_k)
 
+    # Chapter 2 prints this method: it stays within the book's 77 columns.
     def backward(self, du):
-        """Backpropagate dL/du through every layer; fill and return ``self.grads``."""
+        """Backpropagate dL/du through every layer; fill ``self.grads``."""
         if self._cache is None:
             raise RuntimeError("call forward (or loss) before backward")
         activations, pre = self._cache
         delta = du
         for layer in range(self.n_layers, 0, -1):
-            da, dW, db = dense_backward(delta, activations[layer - 1], self.params[f"W{layer}"])
+            W = self.params[f"W{layer}"]
+            da, dW, db = dense_backward(delta, activations[layer - 1], W)
             self.grads[f"W{layer}"], self.grads[f"b{layer}"] = dW, db
             if layer > 1:
-                delta = da * self.f_prime(pre[layer - 2])  # delta_j = f'(z_j) sum_k v_jk delta_k
+                # delta_j = f'(z_j) sum_k v_jk delta_k
+                delta = da * self.f_prime(pre[layer - 2])
         return self.grads
 
     def loss_and_grads(self, x, targets):

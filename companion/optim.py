@@ -126,7 +126,8 @@ def fit(model, x, y, optimizer, epochs: int = 10, batch_size: int = 128, seed: i
     epochs, batch_size = check_int("epochs", epochs), check_int("batch_size", batch_size)
     rng = np.random.default_rng(check_seed(seed))
     history = {"loss": [], "val_accuracy": []}
-    bar = tqdm(range(epochs), desc="training", unit="epoch", file=sys.stdout, disable=not progress, ncols=100)
+    # 77 columns, the width of the book's column; no description, so the postfix fits
+    bar = tqdm(range(epochs), unit="epoch", file=sys.stdout, disable=not progress, ncols=77)
     for _ in bar:
         losses = [_train_step(model, optimizer, x[idx], y[idx]) for idx in minibatches(len(x), batch_size, rng)]
         history["loss"].append(float(np.mean(losses)))

@@ -64,20 +64,28 @@ def rnn_forward(x, h0, W_xh, W_hh, b_h):
     return h, (x, h0, W_xh, W_hh, h)
 
 
+# Chapter 4 prints this function: it stays within the book's 77 columns.
 def rnn_backward(dh, cache, truncate: int | None = None):
-    """Backpropagation through time: gradients of x, h0, W_xh, W_hh and b_h from dL/dh (chapter 4).
+    """Backpropagation through time (chapter 4).
 
-    ``dh`` (batch, time, hidden) is the gradient arriving at each h_t from the outputs. Going
-    backwards, the error of step t is delta_t = (1 - h_t^2) * (dh_t + delta_{t+1} W_hh^T), and
-    every shared weight's gradient is the sum of its per-step gradients. With ``truncate=k``
-    the error is not passed back across the boundaries of consecutive k-step chunks
-    (truncated BPTT).
+    Gradients of x, h0, W_xh, W_hh and b_h from dL/dh. ``dh`` (batch, time,
+    hidden) is the gradient arriving at each h_t from the outputs. Going
+    backwards, the error of step t is
+    delta_t = (1 - h_t^2) * (dh_t + delta_{t+1} W_hh^T),
+    and every shared weight's gradient is the sum of its per-step gradients.
+    With ``truncate=k`` the error is not passed back across the boundaries
+    of consecutive k-step chunks (truncated BPTT).
     """
     dh = _check_backward_args(dh, cache, truncate)
     x, h0, W_xh, W_hh, h = cache
-    grads = {"W_xh": np.zeros_like(W_xh), "W_hh": np.zeros_like(W_hh), "b_h": np.zeros(W_hh.shape[0], dh.dtype)}
+    grads = {
+        "W_xh": np.zeros_like(W_xh),
+        "W_hh": np.zeros_like(W_hh),
+        "b_h": np.zeros(W_hh.shape[0], dh.dtype),
+    }
     dx = np.zeros_like(x, dtype=dh.dtype)
-    carried = np.zeros_like(h0, dtype=dh.dtype)  # delta_{t+1} W_hh^T: what step t+1 sends back
+    # delta_{t+1} W_hh^T: what step t+1 sends back
+    carried = np.zeros_like(h0, dtype=dh.dtype)
     for t in range(h.shape[1] - 1, -1, -1):
         delta = (dh[:, t] + carried) * (1.0 - h[:, t] ** 2)
         h_prev = h[:, t - 1] if t > 0 else h0
