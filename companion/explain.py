@@ -125,13 +125,15 @@ def smoothgrad(model, x, target=None, n_samples: int = 32, sigma: float = 0.15, 
     return total / n_samples
 
 
-def integrated_gradients(model, x, baseline=None, steps: int = 64, target=None):
-    """Integrated Gradients (Sundararajan et al., 2017), trapezoid rule, one batch per image.
+def integrated_gradients(model, x, baseline=None, steps: int = 64, target=None, batch_size: int = 128):
+    """Integrated Gradients (Sundararajan et al., 2017), trapezoid rule, ``batch_size`` path points at a time.
 
     IG_i = (x_i - x'_i) * integral_0^1 dF(x' + a (x - x'))/dx_i da, so that the attributions
-    sum to F(x) - F(x') (completeness). ``baseline`` defaults to a black image.
+    sum to F(x) - F(x') (completeness). ``baseline`` defaults to a black image. The gradients
+    of one image's ``steps + 1`` path points are computed in batches of ``batch_size``: a
+    path of 1,025 points at once would hold some 150 MB of activations for the gradient.
     """
-    steps = check_int("steps", steps)
+    steps, batch_size = check_int("steps", steps), check_int("batch_size", batch_size)
     x, target = _check(model, x, target)
     baseline = _check_baseline(baseline, x)
     alphas = np.linspace(0.0, 1.0, steps + 1, dtype=np.float32)
@@ -140,7 +142,8 @@ def integrated_gradients(model, x, baseline=None, steps: int = 64, target=None):
     attributions = np.empty_like(x)
     for i in range(len(x)):
         path = baseline[i] + alphas.reshape(-1, *[1] * (x.ndim - 1)) * (x[i] - baseline[i])
-        grads = _target_gradients(model, path, np.full(steps + 1, target[i]))
+        grads = np.concatenate([_target_gradients(model, chunk, np.full(len(chunk), target[i]))
+                                for chunk in np.split(path, range(batch_size, steps + 1, batch_size))])  # fmt: skip
         attributions[i] = (x[i] - baseline[i]) * np.tensordot(weights, grads, axes=1)
     return attributions
 
@@ -224,7 +227,11 @@ def partition_shap(model, x, classes, blur: int = 4, max_evals: int = 500):
 
 
 def lime_explanation(model, image, target=None, cell: int = 4, num_samples: int = 600, seed: int = 0):
-    """LIME (Ribeiro et al., 2016) on a square grid of ``cell`` x ``cell`` superpixels; returns a map like image."""
+    """LIME (Ribeiro et al., 2016) on a square grid of ``cell`` x ``cell`` superpixels; returns a map like image.
+
+    The model classifies the perturbed copies 200 at a time, so that memory does not grow
+    with ``num_samples``.
+    """
     cell, num_samples, seed = check_int("cell", cell), check_int("num_samples", num_samples), check_seed(seed)
     image = as_float_array("image", image)
     if image.shape != tuple(model.input_shape[1:]):
@@ -246,7 +253,7 @@ def lime_explanation(model, image, target=None, cell: int = 4, num_samples: int 
         with _quiet():
             explanation = explainer.explain_instance(
                 np.repeat(x[0], 3, axis=-1).astype(np.double), classify, labels=(int(target[0]),), top_labels=None,
-                hide_color=0.0, num_samples=num_samples, batch_size=num_samples, segmentation_fn=lambda _: segments,
+                hide_color=0.0, num_samples=num_samples, batch_size=200, segmentation_fn=lambda _: segments,
                 random_seed=seed,
             )  # fmt: skip
     finally:

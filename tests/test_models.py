@@ -81,6 +81,31 @@ def test_shifted_batches_without_shift_is_a_labelled_permutation():
     np.testing.assert_array_equal(images, x[labels])
 
 
+def test_shifted_batches_of_uint8_images_equal_those_of_prepared_images():
+    from companion.models import prepare_images, shifted_batches
+
+    rng = np.random.default_rng(0)
+    x_uint8, y = rng.integers(0, 256, size=(40, 28, 28), dtype=np.uint8), np.arange(40)
+    for shift in (0.0, 0.1):
+        from_bytes = shifted_batches(x_uint8, y, batch_size=16, shift=shift, seed=1)
+        from_floats = shifted_batches(prepare_images(x_uint8), y, batch_size=16, shift=shift, seed=1)
+        for (a, label_a), (b, label_b) in zip(from_bytes, from_floats, strict=True):
+            assert a.dtype == b.dtype and a.shape == b.shape
+            np.testing.assert_array_equal(a.numpy(), b.numpy())  # the same float32 values, bit for bit
+            np.testing.assert_array_equal(label_a.numpy(), label_b.numpy())
+
+
+def test_epoch_log_prints_one_short_line_per_epoch(capsys):
+    from companion.models import article_model, epoch_log, prepare_images
+
+    rng = np.random.default_rng(0)
+    x, y = prepare_images(rng.integers(0, 256, size=(64, 28, 28), dtype=np.uint8)), rng.integers(0, 10, 64)
+    article_model().fit(x, y, epochs=2, batch_size=32, validation_data=(x, y), verbose=0, callbacks=[epoch_log()])
+    lines = capsys.readouterr().out.splitlines()
+    assert [line.split()[:2] for line in lines] == [["epoch", "1/2"], ["epoch", "2/2"]]
+    assert all("val_acc" in line and len(line) <= 77 for line in lines)
+
+
 def test_shifted_batches_move_images_by_at_most_the_shift_and_keep_labels():
     from companion.models import shifted_batches
 
