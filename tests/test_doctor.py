@@ -102,7 +102,8 @@ def test_memory_from_meminfo_and_container_limit(tmp_path):
     (tmp_path / "memory.max").write_text("2000000000\n")
     (tmp_path / "memory.current").write_text("500000000\n")
     assert doctor.available_memory_gb(meminfo, tmp_path) == pytest.approx(1.5)
-    assert doctor.check_memory(1.5).status == WARN
+    assert doctor.check_memory(1.2).status == WARN
+    assert doctor.check_memory(doctor.MEMORY_NEEDED_GB).status == OK
     assert doctor.check_memory(8.0).status == OK
 
 
