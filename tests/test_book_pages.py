@@ -1,7 +1,8 @@
 """The appendix pages stay in step with the chapters.
 
-The glossary holds every term of every chapter's glossary table (English and Chinese), the
-exercise index lists every exercise label, and every errata row points somewhere. Links and
+Each chapter lists its terms as links to the one glossary, which holds each of them (English
+and Chinese), the exercise index lists every exercise label, and every errata row points
+somewhere. Links and
 anchors themselves are checked by the book build (``jupyter-book build . -W -n``).
 """
 
@@ -15,7 +16,7 @@ import yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
-APPENDICES = ["book/faq", "book/errata", "book/glossary", "book/exercises", "book/bibliography"]
+APPENDICES = ["book/faq", "book/errata", "book/glossary", "book/exercises", "book/costs", "book/bibliography"]
 
 
 def markdown_of(notebook: Path) -> str:
@@ -42,60 +43,64 @@ def glossary_terms() -> set[str]:
     }
 
 
-def chapter_glossary_rows(notebook: Path) -> list[tuple[str, str]]:
-    """(English, Chinese) of each row of a chapter's 术语表 table."""
+# A {term} role, or a code span (matched too, left to right, so that a role shown as code is not taken for one).
+TERM_ROLE_OR_CODE = re.compile(r"\{term\}`([^`]+)`|``.*?``|`[^`]*`", re.DOTALL)
+
+
+def term_roles(text: str) -> list[str]:
+    """The text of each {term} role in ``text``, outside code spans."""
+    return [m.group(1) for m in TERM_ROLE_OR_CODE.finditer(text) if m.group(1)]
+
+
+def term_target(role_text: str) -> str:
+    """The glossary entry a {term} role points at: 'shown <entry>' -> 'entry', else the text itself."""
+    match = re.fullmatch(r"(?s).*<([^>]+)>\s*", role_text)
+    return (match.group(1) if match else role_text).strip().lower()
+
+
+def terms_section(notebook: Path) -> list[str]:
+    """The lines of a chapter's "Terms (术语)" section, which links its terms to the glossary."""
     text = markdown_of(notebook)
-    section = text.split("术语表", 1)[1]
-    rows = []
-    for line in section.splitlines():
-        cells = [c.strip() for c in line.strip().strip("|").split("|")]
-        if line.startswith("| ") and len(cells) >= 2 and cells[0] not in ("English", "---"):
-            rows.append((cells[0], cells[1]))
-        elif rows and not line.startswith("|"):
-            break
-    return rows
+    assert "## Terms (术语)" in text, f"{notebook.name}: no '## Terms (术语)' section"
+    section = text.split("## Terms (术语)", 1)[1].split("\n## ", 1)[0]
+    return [line for line in section.splitlines() if line.startswith("- ")]
 
 
-def english_terms(cell: str) -> list[str]:
-    """'error term $\\delta$' -> ['error term']; 'vanishing / exploding gradient' -> both gradients."""
-    cell = re.sub(r"\$[^$]*\$|\([^)]*\)", "", cell)
-    terms = []
-    for part in cell.split(","):
-        pieces = [p.strip() for p in part.split("/") if p.strip()]
-        head = pieces[-1].split()[-1] if len(pieces) > 1 else ""
-        terms += [p if " " in p or not head or p == pieces[-1] else f"{p} {head}" for p in pieces]
-    return [t for t in terms if t]
-
-
-def chinese_terms(cell: str) -> list[str]:
+def chinese_terms(text: str) -> list[str]:
     """'动作电位，脉冲' -> both; '轮（epoch）' -> ['轮']; '梯度消失 / 梯度爆炸' -> both."""
-    cell = re.sub(r"（[^）]*）", "", cell)
-    return [t.strip() for t in re.split(r"[，/]", cell) if t.strip()]
+    text = re.sub(r"（[^）]*）|\([^)]*\)", "", text)
+    return [t.strip() for t in re.split(r"[，,/、]", text) if t.strip()]
 
 
-def test_term_splitting():
-    assert english_terms("error term $\\delta$") == ["error term"]
-    assert english_terms("vanishing / exploding gradient") == ["vanishing gradient", "exploding gradient"]
-    assert english_terms("training / validation / test set") == ["training set", "validation set", "test set"]
-    assert english_terms("kernel, filter") == ["kernel", "filter"]
-    assert chinese_terms("随时间反向传播（BPTT）") == ["随时间反向传播"]
+def test_term_targets():
+    assert chinese_terms(" 随时间反向传播（BPTT）") == ["随时间反向传播"]
     assert chinese_terms("梯度消失 / 梯度爆炸") == ["梯度消失", "梯度爆炸"]
+    assert term_target("recurrent neural network") == "recurrent neural network"
+    assert term_target("RNNs <recurrent neural network>") == "recurrent neural network"
 
 
-def test_every_chapter_has_a_glossary_table():
-    for notebook in chapters():
-        assert len(chapter_glossary_rows(notebook)) >= 5, f"{notebook.name}: no 术语表 table found"
-
-
-def test_glossary_holds_every_chapter_term():
+def test_every_chapter_lists_its_terms_as_links_to_the_glossary():
     terms = glossary_terms()
-    missing = []
     for notebook in chapters():
-        for english, chinese in chapter_glossary_rows(notebook):
-            for term in english_terms(english) + chinese_terms(chinese):
-                if term.lower() not in terms:
-                    missing.append(f"{notebook.name}: {term}")
-    assert not missing, f"terms of the chapters' glossaries missing from book/glossary.md: {missing}"
+        lines = terms_section(notebook)
+        assert len(lines) >= 5, f"{notebook.name}: fewer than 5 terms listed"
+        for line in lines:
+            roles = term_roles(line)
+            assert roles, f"{notebook.name}: term line without a {{term}} link: {line!r}"
+            assert term_target(roles[0]) in terms, f"{notebook.name}: {roles[0]!r} is not in book/glossary.md"
+            chinese = line.split("—", 1)[1] if "—" in line else ""
+            for word in chinese_terms(chinese):
+                assert word.lower() in terms, f"{notebook.name}: Chinese term {word!r} is not in book/glossary.md"
+        assert "| English | 中文 |" not in markdown_of(notebook), f"{notebook.name}: still repeats a glossary table"
+
+
+def test_every_term_role_of_every_page_names_a_glossary_entry():
+    terms = glossary_terms()
+    pages = {p.name: markdown_of(p) for p in BOOK.glob("*.ipynb")}
+    pages |= {p.name: p.read_text(encoding="utf-8") for p in BOOK.glob("*.md")}
+    unknown = [f"{name}: {role}" for name, text in pages.items() for role in term_roles(text)
+               if term_target(role) not in terms]  # fmt: skip
+    assert not unknown, f"{{term}} roles without a glossary entry: {unknown}"
 
 
 def test_glossary_uses_the_books_chinese_for_recurrent_networks():
