@@ -156,7 +156,7 @@ def run_build() -> dict:
     with tempfile.TemporaryDirectory() as out:
         start = time.perf_counter()
         done = subprocess.run(
-            [sys.executable, "-m", "jupyter_book", "build", ".", "--path-output", out],
+            [str(Path(sys.executable).with_name("jupyter-book")), "build", ".", "--path-output", out],
             cwd=ROOT, capture_output=True, text=True,
         )  # fmt: skip
         seconds = time.perf_counter() - start

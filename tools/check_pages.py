@@ -7,8 +7,9 @@ Usage (after `jupyter-book build .`):
 Checks, one line per failing page: JavaScript console errors, requests that left the
 build (the network is blocked), images that did not load, math left untypeset (`\\(`,
 `\\[` or `$$` in the rendered text), broken internal links and anchors, pages without a
-title, code cells that scroll sideways, and launch buttons (Binder, Colab) that do not
-point at the page's notebook in the configured repository. A full-page screenshot of
+title, code cells that scroll sideways, launch buttons (Binder, Colab) that do not
+point at the page's notebook in the configured repository, and a chapter whose cost line
+is missing or differs from what ``benchmarks/results.json`` says (tools/book_costs.py). A full-page screenshot of
 each page goes to `_build/screenshots/`. Exit status 1 when any check not passed to
 `--warn` fails.
 """
@@ -16,6 +17,7 @@ each page goes to `_build/screenshots/`. Exit status 1 when any check not passed
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import posixpath
 import re
@@ -31,8 +33,13 @@ from urllib.parse import unquote, urlsplit
 
 import yaml
 
+try:
+    from tools.book_costs import badge_text, words
+except ModuleNotFoundError:  # run as a script, with tools/ on sys.path
+    from book_costs import badge_text, words
+
 ROOT = Path(__file__).resolve().parents[1]
-CHECKS = ("console", "network", "image", "math", "link", "title", "code-scroll", "launch")
+CHECKS = ("console", "network", "image", "math", "link", "title", "code-scroll", "launch", "cost")
 VIEWPORT = {"width": 1280, "height": 800}  # a common laptop width, the narrowest column of the usual desktops
 CHROMIUM_ARGS = [
     "--headless",
@@ -92,6 +99,38 @@ def parse_page(html: str) -> PageParser:
     parser.feed(html)
     parser.close()
     return parser
+
+
+_COST_LINE = re.compile(r'<p class="cost-badge">(.*?)</p>', re.DOTALL)
+_TAG = re.compile(r"<[^>]+>")
+
+
+def cost_problem(html: str, expected: str | None) -> str | None:
+    """Why a chapter's cost line is missing or not ``expected`` (its text, links removed), or None."""
+    found = [" ".join(_TAG.sub("", m).split()) for m in _COST_LINE.findall(html)]
+    if expected is None:
+        return "a cost line, but results.json does not measure this chapter" if found else None
+    if not found:
+        return "no cost line under the title (is the chapter in benchmarks/results.json?)"
+    if found != [expected]:
+        return f"cost line {found} differs from results.json: {expected!r}"
+    return None
+
+
+def expected_cost_line(results: dict, docname: str, language: str = "en") -> str | None:
+    """The text of a chapter's cost line as tools/book_costs.py renders it from ``results``."""
+    cost = results.get("notebooks", {}).get(posixpath.basename(docname))
+    if cost is None:
+        return None
+    text = words(language)["badge_label"] + badge_text(cost, results["machine"], language)
+    return " ".join(re.sub(r"\[([^\]]*)\]\([^)]*\)", r"\1", text).split())
+
+
+def edition_page(docname: str) -> tuple[str, str]:
+    """'zh/book/ch1' -> ('book/ch1', 'zh'): the Chinese edition lives in zh/ (tools/zh_edition.py)."""
+    if docname.startswith("zh/"):
+        return docname.removeprefix("zh/"), "zh"
+    return docname, "en"
 
 
 def title_problem(title: str) -> str | None:
@@ -320,8 +359,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{html_dir}/index.html not found: build the book first (jupyter-book build .)")
         return 2
     config = yaml.safe_load(args.config.read_text(encoding="utf-8"))
+    results = json.loads((ROOT / "benchmarks" / "results.json").read_text(encoding="utf-8"))
     files = {p.relative_to(html_dir).as_posix() for p in html_dir.rglob("*") if p.is_file()}
-    pages = sorted(f for f in files if f.endswith(".html") and not f.startswith(("_static/", "_sources/", "_images/")))
+    assets = {"_static", "_sources", "_images"}  # also the Chinese edition's, under zh/
+    pages = sorted(f for f in files if f.endswith(".html") and not assets & set(f.split("/")[:-1]))
     parsed = {page: parse_page((html_dir / page).read_text(encoding="utf-8")) for page in pages}
 
     redirects = [page for page in pages if parsed[page].redirect]  # no content of their own: only their link is checked
@@ -333,10 +374,13 @@ def main(argv: list[str] | None = None) -> int:
         found = problems.setdefault(page, {})
         if page not in redirects and (problem := title_problem(parsed[page].title)):
             found["title"] = [problem]
-        docname = page.removesuffix(".html")
+        docname, language = edition_page(page.removesuffix(".html"))
         if notebook_path(config, docname, args.config.parent).is_file():
             if launch := launch_problems(parsed[page].hrefs, expected_launch_urls(config, docname)):
                 found["launch"] = launch
+            expected = expected_cost_line(results, docname, language)
+            if problem := cost_problem((html_dir / page).read_text(encoding="utf-8"), expected):
+                found["cost"] = [problem]
 
     failed = 0
     for page in pages:

@@ -1,0 +1,186 @@
+"""The cost figures: the benchmark driver's pieces, and how tools/book_costs.py renders results.json."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import nbformat
+import pytest
+
+from tools.book_costs import (
+    RESULTS,
+    about_memory,
+    about_seconds,
+    accuracy_figure_svg,
+    badge_text,
+    load_results,
+    report_markdown,
+)
+from tools.check_pages import cost_problem, expected_cost_line
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "benchmarks"))
+
+from bench_time_to_accuracy import first_reaching, time_ratio  # noqa: E402
+from notebook_cost import measure  # noqa: E402
+from run import STEPS, TARGETS, chapters, missed_targets  # noqa: E402
+
+
+def spread(values):
+    return {"runs": values, "median": sorted(values)[len(values) // 2], "min": min(values), "max": max(values)}
+
+
+def epochs(accuracies, seconds_per_epoch):
+    return [
+        {"epoch": i + 1, "seconds": seconds_per_epoch * (i + 1), "val_accuracy": a} for i, a in enumerate(accuracies)
+    ]
+
+
+def fake_results(reference_reaches=True):
+    improved = {"model": "improved", "epochs": epochs([0.97, 0.993], 10.0), "seconds_to_target": 20.0,
+                "epochs_to_target": 2, "test_accuracy_after_training": 0.9937}  # fmt: skip
+    ref_acc = [0.98, 0.99, 0.9925] if reference_reaches else [0.98, 0.99, 0.991]
+    reached = {"epochs_to_target": 3, "seconds_to_target": 120.0} if reference_reaches else {
+        "epochs_to_target": None, "seconds_to_target": None}  # fmt: skip
+    reference = {"model": "reference", "epochs": epochs(ref_acc, 40.0), "test_accuracy_after_training": 0.99, **reached}
+    return {
+        "machine": {
+            "cpu": "Test CPU",
+            "cores": 2,
+            "memory_available_gb": 8.0,
+            "python": "3.11",
+            "numpy": "2",
+            "tensorflow": "2.21",
+            "keras": "3.15",
+            "shap": "0.51",
+            "jupyter_book": "1.0",
+        },  # fmt: skip
+        "date": "2026-01-01",
+        "targets": TARGETS,
+        "notebooks": {
+            "ch1_neurons": {"seconds": spread([11.0, 12.5, 13.0]), "peak_rss_mib": spread([130, 136, 140])},
+            "ch5_keras_mnist": {"seconds": spread([80.0, 85.0, 99.0]), "peak_rss_mib": spread([900, 1300, 1000])},
+        },
+        "mnist": {
+            "target": 0.992,
+            "improved": improved,
+            "reference": reference,
+            **time_ratio(improved, reference),
+        },  # fmt: skip
+        "micro": {
+            "conv2d": {"numpy_ms": 30.0, "tensorflow_ms": 10.0, "ratio": 3.5},
+            "mlp_epoch": {"numpy_seconds": 3.0, "keras_seconds": 1.5, "ratio": 2.0},
+        },  # fmt: skip
+        "import": {"seconds": spread([0.01, 0.01, 0.02]), "imports_tensorflow": False},
+        "build": {"seconds": 30.0},
+    }
+
+
+def test_durations_and_memory_are_rounded_as_a_reader_plans():
+    assert [about_seconds(s) for s in (1, 12.4, 13, 88, 100, 1000)] == [
+        "5 s",
+        "10 s",
+        "15 s",
+        "90 s",
+        "100 s",
+        "17 min",
+    ]
+    assert [about_memory(m) for m in (136, 900, 1300)] == ["140 MB", "940 MB", "1.4 GB"]
+
+
+def test_badge_uses_the_median_time_and_the_largest_peak():
+    results = fake_results()
+    text = badge_text(results["notebooks"]["ch5_keras_mnist"], results["machine"])
+    assert "about 85 s on a 2-core CPU" in text and "1.4 GB" in text and "no GPU" in text
+    zh = badge_text(results["notebooks"]["ch5_keras_mnist"], results["machine"], "zh_CN")
+    assert "2 核" in zh and "85 s" in zh and "1.4 GB" in zh
+
+
+def test_chapter_table_has_one_row_per_measured_chapter():
+    table = report_markdown("chapters", fake_results()).splitlines()
+    rows = [line for line in table if line.startswith("| {doc}")]
+    assert rows == ["| {doc}`ch1_neurons` | 12 (11–13) | 140 |", "| {doc}`ch5_keras_mnist` | 85 (80–99) | 1300 |"]
+    assert table[-1] == "(3 runs)"
+
+
+def test_mnist_part_states_the_ratio_or_its_bound():
+    reached = report_markdown("mnist", fake_results(reference_reaches=True))
+    assert "in 0.17 of the reference's time" in reached and "| reference | 3 | 120.0 |" in reached
+    bound = report_markdown("mnist", fake_results(reference_reaches=False))
+    assert "in < 0.17 of" in bound and "not in 3 epochs (120 s)" in bound
+
+
+def test_ratios_part_lists_every_figure_with_its_target():
+    text = report_markdown("ratios", fake_results())
+    assert "30 ms / 10 ms = 3.5×" in text and "≤ 3×" in text and "3.0 s / 1.5 s = 2.0×" in text
+    assert "| `import companion` | 0.010 s | ≤ 0.3 s |" in text and "| 30 s | ≤ 60 s |" in text
+    assert "not measured yet (`python benchmarks/run.py --only pytest`)" in text
+
+
+def test_unknown_part_is_refused():
+    with pytest.raises(ValueError, match="unknown part 'speed'"):
+        report_markdown("speed", fake_results())
+
+
+def test_figure_is_an_svg_with_both_models_and_the_target():
+    svg = accuracy_figure_svg(fake_results()["mnist"])
+    assert svg.startswith("<svg") and svg.rstrip().endswith("</svg>")
+    for label in ("improved", "reference", "99.2%", "validation accuracy"):
+        assert label in svg
+
+
+def test_missing_and_corrupt_results_files_say_how_to_fix(tmp_path):
+    with pytest.raises(FileNotFoundError, match="benchmarks/run.py"):
+        load_results(tmp_path / "results.json")
+    (tmp_path / "results.json").write_text("{not json")
+    with pytest.raises(ValueError, match="not valid JSON"):
+        load_results(tmp_path / "results.json")
+
+
+def test_time_ratio_and_first_epoch_reaching_the_target():
+    results = fake_results()
+    assert first_reaching(results["mnist"]["reference"]["epochs"], 0.992)["epoch"] == 3
+    assert first_reaching(results["mnist"]["reference"]["epochs"], 0.999) is None
+    assert results["mnist"]["time_ratio"] == pytest.approx(20 / 120)
+    bound = fake_results(reference_reaches=False)["mnist"]
+    assert bound["time_ratio"] == pytest.approx(20 / 120) and bound["time_ratio_is_upper_bound"]
+
+
+def test_missed_targets_names_each_miss():
+    missed = missed_targets(fake_results())
+    assert "ch5_keras_mnist: peak kernel RSS 1.27 GiB > 1.2 GiB" in missed
+    assert any(m.startswith("conv2d NumPy/TensorFlow ratio: 3.50 > 3.0") for m in missed)
+    assert not any(m.startswith("ch1_neurons") for m in missed) and len(missed) == 2
+
+
+def test_measure_sees_the_kernels_memory_and_time(tmp_path):
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell("import time\nimport numpy as np\nx = np.ones(40_000_000)\ntime.sleep(0.3)")]
+    path = tmp_path / "big.ipynb"
+    nbformat.write(nb, path)
+    cost = measure(path)
+    assert cost["peak_rss_bytes"] > 320e6  # 40 million float64 = 320 MB, all touched by np.ones
+    assert cost["seconds"] >= 0.3
+    assert path.read_text() == nbformat.writes(nb) + "\n" or "outputs" in path.read_text()
+
+
+def test_results_file_covers_every_chapter_and_every_step():
+    results = json.loads(RESULTS.read_text(encoding="utf-8"))
+    assert set(results["notebooks"]) == {path.stem for path in chapters()}
+    # pytest --nbval runs this test while the driver measures it: the file may not have it yet
+    missing = set(STEPS) - {"pytest"} - set(results)
+    assert not missing, f"steps missing from results.json: {missing}"
+    assert results["machine"]["cpu"] and results["machine"]["cores"] >= 1
+
+
+def test_check_pages_compares_the_cost_line_with_the_file():
+    results = fake_results()
+    expected = expected_cost_line(results, "book/ch1_neurons")
+    assert expected.startswith("Cost: runs in about 10 s") and expected.endswith("(what it costs to run).")
+    html = f'<p class="cost-badge"><strong>Cost:</strong>{expected[5:]}</p>'
+    assert cost_problem(html, expected) is None
+    assert "differs" in cost_problem(html.replace("10 s", "15 s"), expected)
+    assert "no cost line" in cost_problem("<p>text</p>", expected)
+    assert expected_cost_line(results, "book/faq") is None and cost_problem("<p>x</p>", None) is None
