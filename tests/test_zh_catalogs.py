@@ -1,0 +1,159 @@
+"""The Chinese edition's catalogs: every message translated, nothing the reader must not lose changed.
+
+For each message of ``locale/zh_CN/LC_MESSAGES/**/*.po`` (tools/zh_edition.py): a translation
+exists and is not fuzzy; the maths (``$…$``, ``$$…$$``), inline code, and each role's kind and
+target (``{cite:t}`key` ``, ``{term}`shown <entry>` `` keeps ``entry``, ``{glue:text}`` …) are
+the same as in the English; so are the numbers outside them; and wherever the English uses a
+glossary term, the Chinese uses the glossary's Chinese for it (or keeps the English term), so
+that no term is translated two ways.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[1]
+CATALOGS = ROOT / "locale" / "zh_CN" / "LC_MESSAGES"
+
+MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$", re.DOTALL)
+CODE = re.compile(r"``.+?``|`[^`\n]+`")
+ROLE = re.compile(r"\{([a-z][\w:-]*)\}`([^`]*)`")
+LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)|<(https?://[^>]+)>|https?://\S+")
+NUMBER = re.compile(r"(\d+(?:[.,]\d+)*)\s*(thousand|million|billion|trillion|千|百万|万|亿)?")
+SCALE = {
+    "thousand": 1e3,
+    "million": 1e6,
+    "billion": 1e9,
+    "trillion": 1e12,
+    "千": 1e3,
+    "百万": 1e6,
+    "万": 1e4,
+    "亿": 1e8,
+}
+
+
+def catalogs() -> list[Path]:
+    return sorted(CATALOGS.rglob("*.po"))
+
+
+def messages(path: Path) -> list:
+    with path.open("rb") as f:
+        return [m for m in read_po(f) if m.id]
+
+
+def role_targets(text: str) -> Counter:
+    """Each role's kind and target: the part in <...> if the role shows other text, else all of it."""
+    found = Counter()
+    for kind, content in ROLE.findall(text):
+        target = re.fullmatch(r"(?s).*<([^>]+)>\s*", content)
+        found[(kind, (target.group(1) if target else content).strip())] += 1
+    return found
+
+
+def strip_protected(text: str) -> str:
+    """The text without its roles, maths, code and link targets (what numbers are compared in)."""
+    for pattern in (ROLE, MATH, CODE, LINK_TARGET):
+        text = pattern.sub(" ", text)
+    return text
+
+
+def numbers(text: str) -> Counter:
+    """The numbers of the text as values: '86 billion' and '860 亿' are the same number."""
+    found = Counter()
+    for digits, scale in NUMBER.findall(strip_protected(text)):
+        digits = digits.replace(",", "")
+        if scale:
+            found[f"{float(digits) * SCALE[scale]:.6g}"] += 1
+        else:
+            found[digits] += 1
+    return found
+
+
+def problems(english: str, chinese: str) -> list[str]:
+    """What the translation lost or changed, in words."""
+    found = []
+    text_en, text_zh = ROLE.sub(" ", english), ROLE.sub(" ", chinese)
+    if Counter(MATH.findall(text_en)) != Counter(MATH.findall(text_zh)):
+        found.append("maths differ")
+    if Counter(CODE.findall(MATH.sub(" ", text_en))) != Counter(CODE.findall(MATH.sub(" ", text_zh))):
+        found.append("inline code differs")
+    if role_targets(english) != role_targets(chinese):
+        found.append(f"roles differ: {dict(role_targets(english) - role_targets(chinese))} missing")
+    if numbers(english) != numbers(chinese):
+        missing, extra = numbers(english) - numbers(chinese), numbers(chinese) - numbers(english)
+        found.append(f"numbers differ (missing {sorted(missing)}, added {sorted(extra)})")
+    return found
+
+
+def glossary_pairs() -> list[tuple[list[str], list[str]]]:
+    """(English terms, Chinese terms) of each entry of book/glossary.md."""
+    text = (ROOT / "book" / "glossary.md").read_text(encoding="utf-8")
+    body = re.search(r"```\{glossary\}\n(.*?)\n```", text, re.DOTALL).group(1)
+    pairs = []
+    for block in re.split(r"\n\s*\n", body):
+        terms = [line.strip() for line in block.splitlines() if line.strip() and not line[0].isspace()]
+        terms = [t for t in terms if not t.startswith(":")]
+        english = [t for t in terms if not re.search(r"[\u4e00-\u9fff]", t)]
+        chinese = [t for t in terms if re.search(r"[\u4e00-\u9fff]", t)]
+        if english and chinese:
+            pairs.append((english, chinese))
+    return pairs
+
+
+# English glossary words that the pages also use in another, everyday sense; the check skips them.
+EVERYDAY_SENSES = {"kernel", "filter", "epoch", "gradient", "loss function", "weight", "bias", "feature map"}
+
+
+def term_problems(english: str, chinese: str, pairs) -> list[str]:
+    """Glossary terms of the English message whose glossary Chinese (or English) is absent from the translation."""
+    found = []
+    plain = strip_protected(english)
+    for en_terms, zh_terms in pairs:
+        for term in en_terms:
+            if term.lower() in EVERYDAY_SENSES or len(term) < 4:
+                continue
+            if re.search(rf"(?<![\w-]){re.escape(term)}s?(?![\w-])", plain, re.IGNORECASE):
+                if not any(t in chinese for t in zh_terms) and term.lower() not in chinese.lower():
+                    found.append(f"'{term}' should be {' / '.join(zh_terms)}")
+                break
+    return found
+
+
+def test_there_is_a_catalog_for_every_page():
+    pages = {p.stem for p in (ROOT / "book").glob("*.md")} | {p.stem for p in (ROOT / "book").glob("*.ipynb")}
+    assert {p.stem for p in catalogs()} == pages, "run `python tools/zh_edition.py update`"
+
+
+def test_the_checks_catch_what_they_should():
+    assert problems("the loss $L$ falls to 0.05", "损失 $L$ 降到 0.05") == []
+    assert problems("see {cite:t}`lecun1998gradient`", "见 {cite:t}`lecun1998gradient`") == []
+    assert problems("a {term}`recurrent neural network`", "{term}`循环神经网络 <recurrent neural network>`") == []
+    assert "maths differ" in problems("$x^2$", "$x^3$")
+    assert "inline code differs" in problems("call `fit`", "调用 `fit()`")
+    assert problems("{cite:t}`a`", "{cite:p}`a`")[0].startswith("roles differ")
+    assert problems("10,000 synapses", "一万个突触")[0].startswith("numbers differ")
+    assert problems("about 86 billion neurons", "约 860 亿个神经元") == []
+    assert problems("8.5 million parameters", "850 万个参数") == []
+    pairs = [(["recurrent neural network"], ["循环神经网络"])]
+    assert term_problems("a recurrent neural network", "递归神经网络", pairs) == [
+        "'recurrent neural network' should be 循环神经网络"
+    ]
+    assert term_problems("a recurrent neural network", "循环神经网络", pairs) == []
+
+
+@pytest.mark.parametrize("path", catalogs(), ids=lambda p: p.stem)
+def test_catalog_is_translated_faithfully(path):
+    pairs = glossary_pairs()
+    wrong = []
+    for message in messages(path):
+        if message.fuzzy or not message.string:
+            wrong.append(f"{'fuzzy' if message.fuzzy else 'untranslated'}: {message.id[:70]!r}")
+            continue
+        for problem in problems(message.id, message.string) + term_problems(message.id, message.string, pairs):
+            wrong.append(f"{problem}: {message.id[:70]!r}")
+    assert not wrong, f"{path.relative_to(ROOT)}: {len(wrong)} messages\n" + "\n".join(wrong[:40])
