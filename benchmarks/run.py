@@ -38,6 +38,7 @@ import sys
 import tempfile
 import time
 from datetime import date
+from importlib import metadata
 from pathlib import Path
 
 import yaml
@@ -77,17 +78,12 @@ def chapters() -> list[Path]:
 
 def machine() -> dict:
     """The CPU, core count, memory, kernel settings and library versions the numbers depend on."""
-    code = (
-        "import json, os, platform, keras, numpy, tensorflow, shap, jupyter_book;"
-        "from companion.doctor import cpu_model, available_memory_gb;"
-        "print(json.dumps({'cpu': cpu_model(), 'cores': os.cpu_count(),"
-        "'memory_available_gb': available_memory_gb(), 'python': platform.python_version(),"
-        "'numpy': numpy.__version__, 'tensorflow': tensorflow.__version__, 'keras': keras.__version__,"
-        "'shap': shap.__version__, 'jupyter_book': jupyter_book.__version__}))"
-    )
-    info = json.loads(python(code))
-    for name in ("ONEDNN_MAX_CPU_ISA", "OPENBLAS_NUM_THREADS"):
-        info[name] = os.environ.get(name, "default")
+    # bench_mnist_training.machine() imports TensorFlow: ask a fresh interpreter, not this driver
+    info = json.loads(python(BENCH_IMPORT + "import bench_mnist_training as b; print(json.dumps(b.machine()))"))
+    from companion.doctor import available_memory_gb
+
+    info["memory_available_gb"] = available_memory_gb()
+    info |= {name.replace("-", "_"): metadata.version(name) for name in ("shap", "jupyter-book")}
     info["platform"] = platform.platform()
     return info
 

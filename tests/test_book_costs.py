@@ -160,10 +160,12 @@ def test_measure_sees_the_kernels_memory_and_time(tmp_path):
     nb.cells = [nbformat.v4.new_code_cell("import time\nimport numpy as np\nx = np.ones(40_000_000)\ntime.sleep(0.3)")]
     path = tmp_path / "big.ipynb"
     nbformat.write(nb, path)
+    stored = path.read_bytes()
     cost = measure(path)
     assert cost["peak_rss_bytes"] > 320e6  # 40 million float64 = 320 MB, all touched by np.ones
     assert cost["seconds"] >= 0.3
-    assert path.read_text() == nbformat.writes(nb) + "\n" or "outputs" in path.read_text()
+    assert path.read_bytes() == stored, "measure() must never write the stored notebook"
+    assert list(tmp_path.iterdir()) == [path], "measure() must remove its temporary copy"
 
 
 def test_results_file_covers_every_chapter_and_every_step():
