@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 LOCALE = ROOT / "locale"
 
-ROLE = re.compile(r"\{(article|article-math)\}`([^`]+)`")
+ROLE = re.compile(r"\{(article|article-math|article-code)\}`([^`]+)`")
 DIRECTIVE = re.compile(r"^(`{3,}|:{3,})\{article-code\}[^\n]*\n(.*?)\n\1\s*$", re.DOTALL | re.MULTILINE)
 
 
@@ -75,12 +75,13 @@ def article() -> str:
 
 def test_the_parser_finds_each_kind_of_marker():
     text = (
-        "It says {article}`每个神经元都有输入和输出` and {article-math}`a_i = x_i`.\n\n"
+        "It says {article}`每个神经元都有输入和输出` and {article-math}`a_i = x_i`, {article-code}`Adam(lr=0.001)`.\n\n"
         "```{article-code}\nimport numpy as np\n```\n\n:::{article-code}\n:class: x\nmodel = Sequential()\n:::\n"
     )
     assert quotations(text) == [
         ("article", "每个神经元都有输入和输出"),
         ("article-math", "a_i = x_i"),
+        ("article-code", "Adam(lr=0.001)"),
         ("article-code", "import numpy as np"),
         ("article-code", "model = Sequential()"),
     ]
