@@ -97,6 +97,17 @@ def test_an_altered_quotation_is_caught(article):
     assert len(missing_from(article, altered)) == 2
 
 
+def test_the_faq_quotes_each_question_and_the_bibliography_each_reference(article):
+    """The article's five FAQ questions and ten references, each quoted whole on its page."""
+    questions = re.findall(r"^Q: (.+)$", article, re.MULTILINE)
+    references = re.findall(r"^\d+\. (.+)$", article.split("# 参考文献", 1)[1], re.MULTILINE)
+    assert (len(questions), len(references)) == (5, 10)
+    faq = {text for _, text in quotations(page_sources()["faq.md"])}
+    bibliography = {text for _, text in quotations(page_sources()["bibliography.md"])}
+    assert [q for q in questions if q not in faq] == [], "questions the FAQ page does not quote"
+    assert [r for r in references if r not in bibliography] == [], "references the bibliography does not quote"
+
+
 @pytest.mark.parametrize("page", sorted(page_sources()))
 def test_every_quotation_on_a_page_is_the_articles(article, page):
     missing = missing_from(article, quotations(page_sources()[page]))

@@ -22,8 +22,12 @@ IDENTIFIER_FIELDS = ("doi", "eprint", "url")
 CITE_ROLE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`|``.*?``|`[^`]*`", re.DOTALL)
 
 
+FENCE_LINE = re.compile(r"^\s*`{3,}.*$", re.MULTILINE)  # a directive's fence is not a code span
+
+
 def citations(text: str) -> list[str]:
     """The keys cited in ``text``, in order."""
+    text = FENCE_LINE.sub("", text)
     return [key.strip() for m in CITE_ROLE.finditer(text) if m.group(1) for key in m.group(1).split(",")]
 
 
@@ -83,3 +87,5 @@ def test_every_citation_has_an_entry():
 def test_citations_reads_roles_and_skips_code():
     text = "see {cite:p}`a2020, b2021` and `x` {cite:t}`c1999`, {cite}`d2000`; the `{cite}` role, ``{cite}`e` ``"
     assert citations(text) == ["a2020", "b2021", "c1999", "d2000"]
+    table = "```{list-table}\n* - {article}`x`\n  - {cite:t}`f2001`\n```\n\n```python\nx = 1\n```\n{cite:p}`g2002`"
+    assert citations(table) == ["f2001", "g2002"]

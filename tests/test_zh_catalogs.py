@@ -62,9 +62,18 @@ def strip_protected(text: str) -> str:
     return text
 
 
+# The English glosses an article quotation with its translation in parentheses, right after it;
+# the Chinese text quotes the article alone. The gloss is not compared.
+ARTICLE_GLOSS = re.compile(r"(\{article(?:-math|-code)?\}`[^`]+`)\s*\(\"[^\"]*\"\)")
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+          "November", "December"]  # fmt: skip
+MONTH = re.compile(r"\b(" + "|".join(MONTHS) + r")\b")
+
+
 def numbers(text: str) -> Counter:
-    """The numbers of the text as values: '86 billion' and '860 亿' are the same number."""
+    """The numbers of the text as values: '86 billion' and '860 亿', 'April' and '4 月' are the same number."""
     found = Counter()
+    text = MONTH.sub(lambda m: f" {MONTHS.index(m.group(1)) + 1} ", ARTICLE_GLOSS.sub(r"\1", text))
     for digits, scale in NUMBER.findall(strip_protected(text)):
         digits = digits.replace(",", "")
         if scale:
@@ -139,6 +148,9 @@ def test_the_checks_catch_what_they_should():
     assert problems("10,000 synapses", "一万个突触")[0].startswith("numbers differ")
     assert problems("about 86 billion neurons", "约 860 亿个神经元") == []
     assert problems("8.5 million parameters", "850 万个参数") == []
+    assert problems("merged in April 2017", "于 2017 年 4 月合入") == []
+    assert problems("merged in April 2017", "于 2017 年 5 月合入")[0].startswith("numbers differ")
+    assert problems('{article}`重复步骤2-6` ("repeat steps 2–6")', "{article}`重复步骤2-6`") == []
     pairs = [(["recurrent neural network"], ["循环神经网络"])]
     assert term_problems("a recurrent neural network", "递归神经网络", pairs) == [
         "'recurrent neural network' should be 循环神经网络"
