@@ -1,6 +1,6 @@
 """`python -m companion.doctor`: can this machine run the book? Each check says what to fix.
 
-Checks Python, each dependency's version against `requirements.txt`'s bounds, the Keras
+Checks Python, each dependency's version against `requirements.in`'s bounds, the Keras
 backend, MNIST (`MNIST_PATH`, Keras' cache), the shipped reference model's SHA-256, and
 the memory the chapters need. Fast and side-effect free: it reads package metadata and
 configuration files and never imports TensorFlow. Used in the intro, "How to run the chapters".
@@ -27,7 +27,7 @@ __all__ = ["Finding", "cpu_model", "main", "run_checks"]
 OK, WARN, FAIL = "ok", "warn", "FAIL"
 PACKAGE = "nnbook-companion"
 TESTED_PYTHON = (3, 11)
-REQUIREMENTS = Path(__file__).resolve().parents[1] / "requirements.txt"  # present in a clone (editable install)
+REQUIREMENTS = Path(__file__).resolve().parents[1] / "requirements.in"  # the ranges, in a clone
 REFERENCE_MANIFEST = REFERENCE_DIR / MANIFEST_NAME
 # Every chapter's kernel peaks below 1.2 GiB (1.3 GB; benchmarks/results.json), plus the Jupyter server.
 MEMORY_NEEDED_GB = 1.5
