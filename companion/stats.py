@@ -32,27 +32,24 @@ def _check_counts(successes, trials) -> tuple[int, int]:
     return successes, trials
 
 
-def _log_binomial_pmf(trials: int) -> Callable[[float], np.ndarray]:
-    """``log P(X = j)`` for X ~ Binomial(trials, p), all j at once, as a function of p."""
+def _upper_tail(successes: int, trials: int) -> Callable[[float], float]:
+    """``p -> P(X >= successes)`` for X ~ Binomial(trials, p), summing only the shorter of the two tails."""
     log_factorial = np.concatenate([[0.0], np.cumsum(np.log(np.arange(1, trials + 1)))])
-    j = np.arange(trials + 1)
+    complement = successes > trials - successes  # then sum P(X < successes) and subtract it from 1
+    j = np.arange(0, successes) if complement else np.arange(successes, trials + 1)
     log_choose = log_factorial[trials] - log_factorial[j] - log_factorial[trials - j]
 
-    def log_pmf(p: float) -> np.ndarray:
+    def tail(p: float) -> float:
         with np.errstate(divide="ignore"):  # log(0) = -inf at p = 0 or 1 is what we want
-            return log_choose + j * np.log(p) + (trials - j) * np.log1p(-p)
+            logs = log_choose + j * np.log(p) + (trials - j) * np.log1p(-p)
+        top = logs.max()
+        total = 0.0 if top == -np.inf else float(np.exp(top) * np.exp(logs - top).sum())
+        return 1.0 - total if complement else total
 
-    return log_pmf
-
-
-def _tail(log_pmf, p: float, ks: slice) -> float:
-    """Sum of the binomial probabilities of the outcomes ``ks`` at success probability p."""
-    logs = log_pmf(p)[ks]
-    top = logs.max()
-    return 0.0 if top == -np.inf else float(np.exp(top) * np.exp(logs - top).sum())
+    return tail
 
 
-def _solve(tail, target: float) -> float:
+def _solve(tail: Callable[[float], float], target: float) -> float:
     """The p in (0, 1) where the increasing function ``tail`` equals ``target``, by bisection."""
     low, high = 0.0, 1.0
     for _ in range(60):  # 2**-60: far below float64's resolution of a probability near 1
@@ -77,8 +74,7 @@ def binomial_interval(successes, trials, confidence: float = 0.95) -> tuple[floa
     if not 0 < confidence < 1 or math.isnan(confidence):
         raise ValueError(f"confidence must be in (0, 1), e.g. 0.95; got {confidence!r}")
     alpha = (1 - float(confidence)) / 2
-    log_pmf = _log_binomial_pmf(trials)
-    # P(X >= successes) rises with p; P(X <= successes) falls with p, so solve 1 - it
-    lower = 0.0 if successes == 0 else _solve(lambda p: _tail(log_pmf, p, slice(successes, None)), alpha)
-    upper = 1.0 if successes == trials else _solve(lambda p: 1 - _tail(log_pmf, p, slice(0, successes + 1)), 1 - alpha)
+    # P(X >= k) rises with p: the lower end solves P(X >= k) = alpha, the upper P(X >= k + 1) = 1 - alpha
+    lower = 0.0 if successes == 0 else _solve(_upper_tail(successes, trials), alpha)
+    upper = 1.0 if successes == trials else _solve(_upper_tail(successes + 1, trials), 1 - alpha)
     return lower, upper
