@@ -17,6 +17,7 @@ from companion._checks import check_int, check_number, check_seed
 __all__ = [
     "IMPROVED_RECIPE",
     "article_model",
+    "article_recipe_runs",
     "check_recipe",
     "epoch_log",
     "file_sha256",
@@ -263,6 +264,12 @@ def recipe_runs(directory=None) -> dict:
     return json.loads(path.read_text(encoding="utf-8"))
 
 
+def article_recipe_runs(directory=None) -> dict:
+    """The article's own program run as written over seeds (benchmarks/bench_article_recipe.py; chapter 5)."""
+    path = Path(directory or REFERENCE_DIR) / "article_recipe_runs.json"
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
 def reference_manifest(directory=None) -> dict:
     """What the shipped model is: file, SHA-256, recipe, accuracies, library versions (chapters 5 and 6)."""
     path = Path(directory or REFERENCE_DIR) / REFERENCE_MANIFEST
@@ -286,8 +293,10 @@ def reference_mnist_cnn(directory=None):
     """The shipped improved CNN, checked before use: SHA-256, ``safe_mode=True``, today's architecture (chapter 6).
 
     Every reader's chapter 6 explains this same network, whatever their CPU, without training.
-    Load only model files you trust: ``safe_mode`` refuses Python code in a file, but it is not
-    a security boundary on its own.
+    The SHA-256 check catches a damaged or incomplete file, not a deliberate replacement: the
+    manifest ships beside the model, and whoever replaces one can replace both. ``safe_mode`` is
+    designed to refuse Python code in a file, and Keras has fixed ways around it (chapter 5):
+    load only model files you trust.
     """
     import keras
 
