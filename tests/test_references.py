@@ -19,10 +19,10 @@ VENUE_FIELDS = ("journal", "booktitle", "publisher", "institution", "school", "h
 IDENTIFIER_FIELDS = ("doi", "eprint", "url")
 # {cite}`a,b`, {cite:p}`a`, {cite:t}`a`, {cite:ps}`a` ... as MyST writes them. Code spans are
 # matched too, left to right, so that a role shown as code (``{cite}``) is not taken for one.
-CITE_ROLE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`|``.*?``|`[^`]*`", re.DOTALL)
+CITE_ROLE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`|``[^\n]*?``|`[^`\n]*`")
 
 
-FENCE_LINE = re.compile(r"^\s*`{3,}.*$", re.MULTILINE)  # a directive's fence is not a code span
+FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|:{3,}).*$", re.MULTILINE)  # a directive's fence is not a code span
 
 
 def citations(text: str) -> list[str]:
