@@ -55,6 +55,7 @@ def test_a_short_recall_run_reports_what_the_chapter_prints():
     assert 0.0 <= run["accuracy"] <= 1.0 and run["grad_first"] > 0 and run["grad_last"] > 0
     untrained = recall_run("SimpleRNN", 3, seed=1, epochs=0)
     assert (untrained["grad_first"], untrained["grad_last"]) == (run["grad_first"], run["grad_last"])
+    assert untrained["accuracy"] is None
     with pytest.raises(ValueError, match="lr must be > 0"):
         recall_run("SimpleRNN", 3, lr=0.0)
     with pytest.raises(ValueError, match="epochs must be an integer >= 0"):
