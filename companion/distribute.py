@@ -313,7 +313,7 @@ def _peak_rss_mib() -> float:
 
 def main(argv=None) -> None:
     """The worker's program: ``python -m companion.distribute --data D --out DIR ...`` (chapter 7)."""
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(prog="python -m companion.distribute", description=__doc__.splitlines()[0])
     parser.add_argument("--data", required=True, help="npz with x, labels and the initial weights w0, w1, ...")
     parser.add_argument("--out", required=True, help="folder for worker<i>.npz")
     parser.add_argument("--global-batch", type=int, default=128)

@@ -194,3 +194,40 @@ def test_keras_fit_still_fails_under_multi_worker_mirrored_strategy():
            "TF_CPP_MIN_LOG_LEVEL": "3"}  # fmt: skip
     with pytest.raises(WorkerError, match="PerReplica"):
         launch([sys.executable, "-c", FIT_WORKER], 2, env=env, timeout=600)
+
+
+def test_a_worker_s_result_file_reads_back_as_written(tmp_path):
+    from companion.distribute import _peak_rss_mib, _read_result, _write_result
+
+    history = {"weights": [initial_weights(0), initial_weights(1)], "loss": [2.5, 2.25]}
+    _write_result(tmp_path / "worker0.npz", history, {"step_seconds": 0.01, "peak_rss_mib": 1.0})
+    result = _read_result(tmp_path / "worker0.npz", seconds=3.0)
+    assert result["loss"] == [2.5, 2.25] and result["seconds"] == 3.0 and result["step_seconds"] == 0.01
+    for got, want in zip(result["weights"], history["weights"], strict=True):
+        assert all(np.array_equal(a, b) for a, b in zip(got, want, strict=True))
+    assert 1 < _peak_rss_mib() < 1e6
+
+
+@pytest.mark.tensorflow
+def test_time_steps_measures_a_step_and_an_all_reduce_in_one_process(one_process):
+    import tensorflow as tf
+
+    from companion.distribute import time_steps
+
+    x, labels, weights, _, _ = one_process
+    timing = time_steps(tf.distribute.get_strategy(), weights, x, labels, BATCH, steps=3, rounds=2)
+    assert set(timing) == {"step_seconds", "all_reduce_seconds"}
+    assert 0 < timing["all_reduce_seconds"] and 0 < timing["step_seconds"] < 10
+
+
+@pytest.mark.tensorflow
+def test_train_steps_refuses_batches_it_cannot_split(one_process):
+    import tensorflow as tf
+
+    from companion.distribute import train_steps
+
+    x, labels, weights, _, _ = one_process
+    with pytest.raises(ValueError, match="need 5 global batches of 64 rows"):
+        train_steps(tf.distribute.get_strategy(), weights, x, labels, BATCH, LR, steps=5)
+    with pytest.raises(ValueError, match="lr must be > 0"):
+        train_steps(tf.distribute.get_strategy(), weights, x, labels, BATCH, -1.0, steps=1)
