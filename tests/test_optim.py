@@ -82,16 +82,16 @@ def test_optimisers_name_bad_arguments(call, error, match):
         ({"epochs": 2.5}, TypeError, "epochs must be an integer; got 2.5"),
         ({"batch_size": 0}, ValueError, "batch_size must be an integer >= 1"),
         ({"seed": -1}, ValueError, "seed must be an integer >= 0"),
-        ({"x": np.zeros((0, 2)), "y": np.zeros(0, int)}, ValueError, "at least one example"),
-        ({"x": 3.0}, TypeError, "x and y must be arrays"),
-        ({"validation": np.zeros((2, 2))}, TypeError, r"validation must be a pair \(x_val, y_val\)"),
+        ({"x": np.zeros((0, 2)), "d": np.zeros(0, int)}, ValueError, "at least one example"),
+        ({"x": 3.0}, TypeError, "x and d must be arrays"),
+        ({"validation": np.zeros((2, 2))}, TypeError, r"validation must be a pair \(x_val, d_val\)"),
         ({"optimizer": "adam"}, TypeError, "optimizer must have step"),
     ],
 )
 def test_fit_names_bad_arguments(kwargs, error, match):
     from companion.fnn import MLP
 
-    args = {"x": np.zeros((4, 2)), "y": np.zeros(4, int), "optimizer": SGD(), "progress": False, **kwargs}
+    args = {"x": np.zeros((4, 2)), "d": np.zeros(4, int), "optimizer": SGD(), "progress": False, **kwargs}
     with pytest.raises(error, match=match):
         fit(MLP([2, 2], seed=0), **args)
 
@@ -131,7 +131,7 @@ def test_fit_refuses_a_validation_set_of_the_wrong_length():
     from companion.fnn import MLP
 
     x, y = np.zeros((4, 2)), np.zeros(4, int)
-    with pytest.raises(TypeError, match=r"validation must be a pair \(x_val, y_val\); got tuple"):
+    with pytest.raises(TypeError, match=r"validation must be a pair \(x_val, d_val\); got tuple"):
         fit(MLP([2, 2]), x, y, SGD(), validation=(x, y, y), progress=False)
 
 
