@@ -47,7 +47,11 @@ class SGD:
 
 
 class Adam:
-    """Adam (Kingma and Ba, 2015) with bias-corrected first and second moments (chapter 2)."""
+    """Adam (Kingma and Ba, 2015) with bias-corrected first and second moments (chapter 2, §2.9).
+
+    With g the gradient at step t: m <- b1 m + (1 - b1) g, v <- b2 v + (1 - b2) g^2,
+    p <- p - lr m^ / (sqrt(v^) + eps), where m^ = m / (1 - b1^t) and v^ = v / (1 - b2^t).
+    """
 
     def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
         lr, beta1, beta2 = check_number("lr", lr), check_number("beta1", beta1), check_number("beta2", beta2)
