@@ -61,7 +61,11 @@ RULES = [
         ),
         {"code"},
     ),
-    ("column-vector recurrence", re.compile(r"W_\{?hh\}?(?:\s|\\[,;:!])*h_\{?t|W_\{?xh\}?(?:\s|\\[,;:!])*x_\{?t"), {"prose"}),
+    (
+        "column-vector recurrence",
+        re.compile(r"W_\{?hh\}?(?:\s|\\[,;:!])*h_\{?t|W_\{?xh\}?(?:\s|\\[,;:!])*x_\{?t"),
+        {"prose"},
+    ),
 ]
 ALLOWED = {("ch6_explain.ipynb", "learning rate written alpha")}  # Integrated Gradients' alpha
 
