@@ -216,3 +216,11 @@ def test_a_5_mb_output_line_does_not_hang():
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert done.returncode == 0, done.stderr
+
+
+def test_a_notebook_deleted_while_it_runs_is_not_written_back(tmp_path, monkeypatch):
+    path = notebook(tmp_path / "chapter.ipynb", "1 + 1")
+    monkeypatch.setattr(execute_notebooks, "run_cells", lambda nb, path, timeout: path.unlink())
+    with pytest.raises(execute_notebooks.NotebookError, match="was moved or deleted while it ran"):
+        execute_notebooks.execute(path, timeout=5)
+    assert not path.exists()
