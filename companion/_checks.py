@@ -17,6 +17,7 @@ import numpy as np
 __all__ = [
     "as_float_array",
     "check_batch",
+    "check_bool",
     "check_finite",
     "check_float_dtype",
     "check_int",
@@ -81,6 +82,13 @@ def check_int(name: str, value, minimum: int | None = 1, maximum: int | None = N
         high = "" if maximum is None else f"<= {maximum}"
         raise ValueError(f"{name} must be an integer {' and '.join(filter(None, (low, high)))}; got {value}")
     return value
+
+
+def check_bool(name: str, value) -> bool:
+    """``value`` as a Python bool; anything else (the string "no", 0, None) is refused, not read as true or false."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r} ({type(value).__name__})")
+    return bool(value)
 
 
 def check_number(name: str, value, positive: bool = False, minimum: float | None = None) -> float:
