@@ -101,6 +101,9 @@ def test_every_failure_is_one_line_and_the_other_notebooks_still_run(tmp_path, c
     assert failing.read_bytes() == failing_before  # a failed run leaves the notebook as it was
     assert f"{good}: executed in" in out
     assert nbformat.read(good, as_version=4).cells[0].outputs[0].text == "42\n"
+    assert (
+        nbformat.read(good, as_version=4).cells[0].execution_count == 1
+    )  # the kernel's silent start-up code counts not
 
 
 def test_a_timeout_names_the_notebook_and_the_cell(tmp_path, monkeypatch):
@@ -224,3 +227,12 @@ def test_a_notebook_deleted_while_it_runs_is_not_written_back(tmp_path, monkeypa
     with pytest.raises(execute_notebooks.NotebookError, match="was moved or deleted while it ran"):
         execute_notebooks.execute(path, timeout=5)
     assert not path.exists()
+
+
+def test_a_cells_own_stderr_about_callbacks_is_not_a_kernel_failure(tmp_path):
+    path = notebook(tmp_path / "chapter.ipynb", "1 + 1")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text="Exception in callback f()\nValueError\n")
+    ]
+    execute_notebooks.check_outputs(nb, path)  # a library's warning, not the kernel failing to send

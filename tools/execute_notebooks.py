@@ -135,7 +135,7 @@ def check_unchanged(path: Path, digest: str) -> None:
 
 SURROGATE = re.compile("[\ud800-\udfff]")
 # What the kernel prints to stderr when it cannot send a cell's output (e.g. text with a lone surrogate).
-KERNEL_SEND_FAILURE = re.compile(r"Uncaught exception in (?:ZMQStream|zmqstream) callback|Exception in callback")
+KERNEL_SEND_FAILURE = re.compile(r"Uncaught exception in (?:ZMQStream|zmqstream) callback(?s:.*)jupyter_client")
 
 
 def check_outputs(nb, path: Path) -> None:
@@ -143,7 +143,7 @@ def check_outputs(nb, path: Path) -> None:
     for index, cell in enumerate(nb.cells):
         for output in cell.get("outputs", []):
             texts = [output.get("text", "")] + [v for v in output.get("data", {}).values() if isinstance(v, str)]
-            if any(SURROGATE.search(text) for text in texts):
+            if any(SURROGATE.search(text) or UNSENDABLE in text for text in texts):
                 raise NotebookError(f"{path}: {describe_cell(nb, index)} printed text that is not valid Unicode (a "
                                     "lone surrogate) and cannot be saved; print repr(text) or encode it")  # fmt: skip
             text = output.get("text", "") if output.get("name") == "stderr" else ""
@@ -163,6 +163,33 @@ def describe_cell(nb, index: int | None) -> str:
     return f"cell {index + 1} (`{first_line[:60]}`)"
 
 
+# Run silently in each kernel at start (IPython's exec_lines: no cell, no execution count): text
+# Jupyter cannot send (a lone surrogate) arrives marked instead of being dropped by the kernel.
+UNSENDABLE = "[NOT SENDABLE: lone surrogate U+"
+MARK_UNSENDABLE = f"""
+def _mark_unsendable():
+    import re
+    session = get_ipython().kernel.session
+    pack = session.pack
+    def mark(obj):
+        if isinstance(obj, str):
+            return re.sub("[\\ud800-\\udfff]", lambda m: f"{UNSENDABLE}{{ord(m.group()):04X}}]", obj)
+        if isinstance(obj, dict):
+            return {{mark(key): mark(value) for key, value in obj.items()}}
+        if isinstance(obj, (list, tuple)):
+            return [mark(value) for value in obj]
+        return obj
+    def checked(obj):
+        try:
+            return pack(obj)
+        except UnicodeEncodeError:
+            return pack(mark(obj))
+    session.pack = checked
+_mark_unsendable()
+del _mark_unsendable
+"""
+
+
 def run_cells(nb, path: Path, timeout: int) -> None:
     """Execute every cell of ``nb`` in a fresh kernel; a failure becomes a one-line NotebookError."""
     current = {"index": None}
@@ -173,6 +200,7 @@ def run_cells(nb, path: Path, timeout: int) -> None:
         resources={"metadata": {"path": str(path.parent)}},
         record_timing=True,
         on_cell_start=lambda cell, cell_index: current.update(index=cell_index),
+        extra_arguments=[f"--IPKernelApp.exec_lines={[MARK_UNSENDABLE]!r}"],
     )
     try:
         client.execute()
