@@ -44,6 +44,8 @@ def catalogs(tmp_path):
         (HEADER + 'msgid "a"\nmsgstr "\\q"\n', 6, "not a complete string"),
         (HEADER + "msgid a\nmsgstr b\n", 5, "not a complete string"),
         (HEADER + '#~ msgid "a\n', 5, "malformed obsolete entry"),
+        (HEADER + 'msgid "a"\nmsgstr "b\x00"\n', 6, "a control character"),
+        ("\ufeff" + HEADER, 1, "byte-order mark"),
     ],
 )
 def test_syntax_errors_are_named_with_their_line(text, line, what):
@@ -154,3 +156,16 @@ def test_main_prints_the_broken_line_and_exits_1(catalogs, monkeypatch, capsys):
         zh_edition.main()
     assert info.value.code == 1
     assert "ch1.po:6: not a complete string" in capsys.readouterr().err
+
+
+def test_windows_line_ends_are_valid():
+    assert check_syntax((HEADER + 'msgid "a"\nmsgstr "b"\n').replace("\n", "\r\n").encode()) == []
+
+
+def test_a_linked_catalog_stays_a_link(catalogs, tmp_path):
+    target = tmp_path / "real.po"
+    target.write_text(catalog_text(("A", "甲"), obsolete=[("Gone", "没了")]), encoding="utf-8")
+    link = catalogs / "book" / "ch1.po"
+    link.symlink_to(target)
+    drop_obsolete(catalogs)
+    assert link.is_symlink() and "Gone" not in target.read_text(encoding="utf-8")

@@ -132,6 +132,10 @@ def check_syntax(data: bytes) -> list[str]:
             close_incomplete()
             state = "outside"
             continue
+        control = re.search(r"[\x00-\x08\x0b-\x1f\x7f]", line)
+        if control:
+            problems.append(f"line {number}: a control character ({control.group()!r}) in a string; delete it")
+            continue
         keyword = PO_KEYWORD.match(line)
         if keyword:
             name, value = keyword["keyword"], line[line.index('"') :].strip()
@@ -216,6 +220,7 @@ def write_catalog(catalog, path: Path) -> None:
 
     if check_syntax(data) or content(again) != content(catalog):
         raise CatalogError(f"{path}: writing it would change its messages; left unchanged")
+    path = path.resolve()  # a link stays a link
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     with os.fdopen(fd, "wb") as stream:
         stream.write(data)
