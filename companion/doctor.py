@@ -96,6 +96,8 @@ def requirement_lines(path: Path, seen: frozenset = frozenset()) -> list[tuple[s
         if line.startswith("-"):
             continue
         found.append((str(path), start, PER_REQUIREMENT_OPTION.sub("", " " + line).strip()))
+    if pending.strip():  # a continuation backslash on the last line: pip reads the line as it stands
+        found.append((str(path), start, PER_REQUIREMENT_OPTION.sub("", " " + pending).strip()))
     return found
 
 
@@ -144,7 +146,8 @@ def check_dependencies(path: Path | None = REQUIREMENTS) -> list[Finding]:
     except (RequirementsError, OSError) as exc:
         return [Finding(FAIL, f"cannot read the requirements: {exc}", "fix that line, or restore the file with git")]
     if not found:
-        return [Finding(FAIL, f"no requirements found in {source}", "pip install -r requirements.txt (in a clone)")]
+        return [Finding(FAIL, f"no requirements for this platform found in {source}",
+                        "pip install -r requirements.txt (in a clone)")]  # fmt: skip
     problems = []
     for requirement in found:
         wanted = f'pip install "{requirement.name}{requirement.specifier}"'
@@ -164,7 +167,7 @@ def keras_config_file() -> Path:
 
 
 # What the chapters need from Keras' configuration (keras.json keys, with what each must be).
-KERAS_NEEDS = {"backend": "tensorflow", "floatx": "float32", "image_data_format": "channels_last"}
+KERAS_NEEDS = {"backend": "tensorflow", "floatx": "float32", "image_data_format": "channels_last", "epsilon": 1e-07}
 
 
 def read_keras_config(config: Path) -> dict:
@@ -204,11 +207,11 @@ def check_keras_backend() -> Finding:
                          for key in wrong)  # fmt: skip
         fixes = [
             "unset KERAS_BACKEND or set it to tensorflow" if origins[key] == "KERAS_BACKEND"
-            else f'set "{key}": "{KERAS_NEEDS[key]}" in {config}'
+            else f'set "{key}": {json.dumps(KERAS_NEEDS[key])} in {config}'
             for key in wrong
         ]  # fmt: skip
         return Finding(FAIL, what, "; ".join(fixes))
-    return Finding(OK, f"Keras backend: tensorflow, float32, channels_last (from {origins['backend']})")
+    return Finding(OK, f"Keras backend: tensorflow, float32, channels_last, epsilon 1e-07 (from {origins['backend']})")
 
 
 def check_mnist() -> Finding:

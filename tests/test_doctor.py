@@ -77,7 +77,7 @@ def test_keras_backend_from_environment_and_config(monkeypatch, tmp_path):
     monkeypatch.setenv("KERAS_BACKEND", "jax")
     assert doctor.check_keras_backend().status == FAIL
     monkeypatch.delenv("KERAS_BACKEND")
-    expected = "Keras backend: tensorflow, float32, channels_last (from Keras' default)"
+    expected = "Keras backend: tensorflow, float32, channels_last, epsilon 1e-07 (from Keras' default)"
     assert doctor.check_keras_backend() == doctor.Finding(OK, expected)
     (tmp_path / "keras.json").write_text(json.dumps({"backend": "torch"}))
     finding = doctor.check_keras_backend()
@@ -157,7 +157,7 @@ def test_no_requirements_anywhere_is_a_failure(monkeypatch):
     monkeypatch.setattr(doctor.metadata, "requires", not_installed)
     (finding,) = doctor.check_dependencies(None)
     assert finding.status == FAIL
-    assert finding.what == "no requirements found in nnbook-companion (not installed)"
+    assert finding.what == "no requirements for this platform found in nnbook-companion (not installed)"
     assert "pip install -r requirements.txt" in finding.fix
 
 
@@ -174,7 +174,7 @@ def test_keras_config_that_is_broken_or_silent_about_the_backend(monkeypatch, tm
             f"fix or delete {config}"
         )
     else:  # no "backend" key: Keras' default, tensorflow, read from that file
-        assert finding.what == f"Keras backend: tensorflow, float32, channels_last (from {config})"
+        assert finding.what == f"Keras backend: tensorflow, float32, channels_last, epsilon 1e-07 (from {config})"
 
 
 def test_mnist_from_keras_cache_is_verified(monkeypatch, tmp_path):
@@ -250,6 +250,7 @@ def test_main_with_only_warnings_is_ready_and_exits_0(monkeypatch, capsys):
         ('{"image_data_format": "channels_first"}', "image_data_format is 'channels_first'"),
         ('{"floatx": "float16"}', "floatx is 'float16'"),
         ('{"floatx": "float64", "backend": "jax"}', "backend is 'jax'"),
+        ('{"epsilon": 0.1}', "epsilon is 0.1"),
         (b"\xff\xfe{}", "is not UTF-8 text"),
         ("null", "not valid JSON for Keras"),
         ("", "is not valid JSON"),
@@ -335,8 +336,9 @@ def test_pip_syntax_is_understood_and_other_platforms_are_skipped(tmp_path):
         'no-such-package-anywhere>=1; sys_platform == "no-such-platform"\n'
         "-r more.txt\n"
         "--index-url https://example.org/simple\n"
+        "packaging>=1 \\\n"  # a continuation on the last line: pip reads the line as it stands
     )
-    expected = doctor.Finding(OK, f"2 packages within the bounds of {requirements}")
+    expected = doctor.Finding(OK, f"3 packages within the bounds of {requirements}")
     assert doctor.check_dependencies(requirements) == [expected]
 
 
