@@ -204,6 +204,7 @@ def missed_targets(results: dict) -> list[str]:
 
 def write_results(results: dict, out: Path) -> None:
     """Write ``results`` to ``out`` all or nothing (a temporary file beside it, then renamed over it)."""
+    out = out.resolve()  # a link stays a link
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as stream:

@@ -87,7 +87,7 @@ def test_durations_and_memory_are_rounded_as_a_reader_plans():
         "100 s",
         "17 min",
     ]
-    assert [about_memory(m) for m in (136, 900, 1300)] == ["140 MB", "940 MB", "1.4 GB"]
+    assert [about_memory(m) for m in (136, 900, 1300, 1e-9)] == ["140 MB", "940 MB", "1.4 GB", "< 1 MB"]
 
 
 def test_badge_uses_the_median_time_and_the_largest_peak():

@@ -129,6 +129,8 @@ def about_seconds(seconds: float, what: str = "a duration") -> str:
 def about_memory(mib: float, what: str = "a memory size") -> str:
     """Memory to two significant figures, in MB or GB (powers of ten, as Binder and Colab state limits)."""
     megabytes = positive(mib, what) * 2**20 / 1e6
+    if megabytes < 1:
+        return "< 1 MB"
     if megabytes < 1000:
         return f"{float(f'{megabytes:.2g}'):.0f} MB"
     return f"{megabytes / 1000:.1f} GB"
