@@ -95,6 +95,10 @@ def test_lif_simulate_record_v_false_and_true():
     assert v.shape == (5, 2)
 
 
+def test_no_labels_are_no_rows():
+    assert one_hot([], 3).shape == (0, 3)
+
+
 def test_check_bool():
     assert check_bool("flag", True) is True and check_bool("flag", np.bool_(False)) is False
     with pytest.raises(TypeError, match="flag must be True or False; got 'yes'"):
