@@ -309,6 +309,7 @@ def record(name, text):
         (set(), "0.12384352254511936", "0.12384352254519", True),  # shown nowhere: four significant digits
         (set(), "0.1238", "0.1240", False),
         (set(), "63", "64", False),
+        (set(), "100.0", "99.72", False),  # a float stays a decimal (".4g" made it the integer 100)
     ],
 )
 def test_glued_values_compare_as_the_book_shows_them(formats, stored, fresh, agree):
@@ -328,6 +329,8 @@ def test_printed_text_keeps_the_default_and_glue_the_cells_tolerance():
     assert printed[0]["text"] == "0.02530098"  # printed text keeps the strict default
     fresh, stored = record("acc", "99.20"), record("acc", "99.37")
     assert align(fresh, stored, Tolerance(rtol=0.003), str, ("metadata",), {"acc": {".2f"}}) == []
+    fresh = record("same", "99.72")  # shown nowhere, in a cell with atol 1.5
+    assert align(fresh, record("same", "100.0"), Tolerance(atol=1.5), str, ("metadata",), {}) == []
     fresh = record("errors", "70")
     assert align(fresh, record("errors", "63"), Tolerance(atol=25), str, ("metadata",), {"errors": {"s"}})
     assert not align(fresh, record("errors", "63"), Tolerance(atol=25, integers=True), str, ("metadata",), {})
@@ -425,6 +428,17 @@ def test_pytest_nbval_refuses_markers_in_code_and_malformed_metadata(pytester, s
     out = result.stdout.str()
     assert result.ret != 0
     assert "cell.ipynb::Cell 0" in out and message in out and "Traceback" not in out, out
+
+
+def test_nbval_settings_on_a_markdown_cell_are_refused(tmp_path):
+    from tools.nbval_tolerance import notebook_problems
+
+    nb = _notebook("print(1)", "1\n", markdown="Text")
+    nb["cells"][0]["metadata"] = tolerance(rtol=0.1)
+    path = tmp_path / "nb.ipynb"
+    path.write_text(json.dumps(nb), encoding="utf-8")
+    (problem,) = notebook_problems(path)
+    assert "cell 1 is a markdown cell" in problem
 
 
 def test_pytest_nbval_refuses_a_repeated_json_key(pytester):

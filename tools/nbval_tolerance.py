@@ -67,7 +67,7 @@ __all__ = [
 ]
 
 GLUE_MIME_PREFIX = "application/papermill.record/"
-UNSHOWN_GLUE_FORMAT = ".4g"  # a glued float that no page shows: compared at four significant digits
+UNSHOWN_GLUE_FORMAT = ".3e"  # a glued float that no page shows: four significant digits, still a decimal
 IGNORE_TAG = "nbval-ignore-output"
 NBVAL_TAGS = {"nbval-ignore-output", "nbval-check-output", "nbval-raises-exception", "nbval-skip", "raises-exception"}
 TOLERANCE_KEYS = {"rtol", "atol", "integers", "reason"}
@@ -223,6 +223,10 @@ def notebook_problems(path: Path) -> list[str]:
     """Every problem of a notebook's comparison settings, one line each, naming the cell as nbval does."""
     raw = json.loads(path.read_text(encoding="utf-8"))
     problems = [f"{path}: the JSON repeats the key {key!r}; keep one" for key in duplicate_keys(path)]
+    for index, cell in enumerate(raw.get("cells", [])):
+        if cell.get("cell_type") != "code" and "nbval" in cell.get("metadata", {}):
+            problems.append(f"{path}: cell {index + 1} is a {cell.get('cell_type')} cell; nbval settings belong "
+                            "to the code cell whose output they describe")  # fmt: skip
     code_cells = [cell for cell in raw.get("cells", []) if cell.get("cell_type") == "code"]
     for number, cell in enumerate(code_cells):
         source = cell.get("source", "")
