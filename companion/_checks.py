@@ -120,10 +120,9 @@ def check_seed(seed, name: str = "seed") -> int:
 def check_labels(labels, n_classes: int, n: int | None = None, name: str = "labels") -> np.ndarray:
     """Integer class labels of shape (n,) in [0, n_classes), as an array; the first bad one is named."""
     labels = np.asarray(labels)
-    if labels.size == 0 and labels.dtype.kind == "f":  # [] reads as float64: no labels, not float labels
-        labels = labels.astype(np.int64)
     if labels.dtype.kind not in "ui":
-        raise TypeError(f"{name} must be integer class indices; got dtype {labels.dtype}")
+        empty = " (an empty list reads as float: pass np.array([], dtype=int))" if labels.size == 0 else ""
+        raise TypeError(f"{name} must be integer class indices; got dtype {labels.dtype}{empty}")
     if n is not None and labels.ndim == 2 and labels.shape == (n, n_classes):
         raise ValueError(f"{name} must be ({n},) class indices, not one-hot rows; got shape {labels.shape}")
     if labels.ndim != 1 or (n is not None and labels.shape[0] != n):

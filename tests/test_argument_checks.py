@@ -95,8 +95,10 @@ def test_lif_simulate_record_v_false_and_true():
     assert v.shape == (5, 2)
 
 
-def test_no_labels_are_no_rows():
-    assert one_hot([], 3).shape == (0, 3)
+def test_no_labels_are_no_rows_and_an_empty_list_says_how():
+    assert one_hot(np.array([], dtype=int), 3).shape == (0, 3)
+    with pytest.raises(TypeError, match=r"an empty list reads as float: pass np.array\(\[\], dtype=int\)"):
+        one_hot([], 3)
 
 
 def test_check_bool():
