@@ -104,7 +104,9 @@ def one_hot(labels, n_classes: int, dtype=np.float64):
     """Integer labels (n,) to a (n, n_classes) one-hot matrix (chapter 2)."""
     n_classes = check_int("n_classes", n_classes)
     labels = check_labels(labels, n_classes)
-    return np.eye(n_classes, dtype=dtype)[labels]
+    rows = np.zeros((len(labels), n_classes), dtype=dtype)  # what the result needs, not an (n_classes, n_classes) eye
+    rows[np.arange(len(labels)), labels] = 1
+    return rows
 
 
 def mse_loss(y, d):

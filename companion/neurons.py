@@ -10,7 +10,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from companion._checks import as_float_array, check_batch, check_finite, check_int, check_number, check_seed
+from companion._checks import (
+    as_float_array,
+    check_batch,
+    check_bool,
+    check_finite,
+    check_int,
+    check_number,
+    check_seed,
+)
 from companion.activations import step
 
 __all__ = ["LIFParams", "PerceptronHistory", "lif_rate", "lif_simulate", "perceptron_train", "rate_from_spikes"]
@@ -65,6 +73,7 @@ def lif_simulate(current, dt: float, params: LIFParams = LIFParams(), v0=None, r
     potential (``None`` unless ``record_v``) and a boolean spike array, both
     ``(steps, neurons)``. After a spike, V is held at ``v_reset`` for ``t_ref``.
     """
+    record_v = check_bool("record_v", record_v)
     current = as_float_array("current", current, 2, "(steps, neurons) in nA").astype(float, copy=False)
     check_batch("current", current, "(steps, neurons) array")
     check_finite("current", current)

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from companion._checks import check_int, check_number, check_seed
+from companion._checks import check_finite, check_int, check_labels, check_number, check_seed
 
 __all__ = [
     "attack_auc",
@@ -59,6 +59,8 @@ def per_example_cross_entropy(logits, labels) -> np.ndarray:
     logits, labels = np.asarray(logits, dtype=np.float64), np.asarray(labels)
     if logits.ndim != 2 or labels.shape != (len(logits),):
         raise ValueError(f"logits must be (n, classes) and labels (n,); got {logits.shape} and {labels.shape}")
+    check_labels(labels, logits.shape[1], n=len(logits))  # -1 would index the last class silently
+    check_finite("logits", logits)
     shifted = logits - logits.max(axis=1, keepdims=True)
     log_norm = np.log(np.exp(shifted).sum(axis=1))
     return log_norm - shifted[np.arange(len(labels)), labels]
