@@ -127,7 +127,7 @@ def glossary_english() -> set[str]:
 # Kept in English by issue 31's decisions (logit, softmax), units and symbols' names read as words.
 KEPT = {"logit", "softmax", "tanh", "sigmoid", "relu", "shap"}
 KEPT |= {"ms", "mv", "na", "hz", "gib", "mib", "kib", "gb", "mb", "kb", "px", "vs", "et", "al"}
-LATIN = re.compile(r"(?<![A-Za-z\u00c0-\u024f0-9_.\-/@])[a-z][a-z]+(?:-[a-z]+)*(?![A-Za-z\u00c0-\u024f0-9_\-/@(])")
+LATIN = re.compile(r"(?<![A-Za-z\u00c0-\u024f0-9_.\-/@])[a-z][a-z]+(?:-[a-z]+)*(?![A-Za-z\u00c0-\u024f0-9_\-/@(.])")
 
 
 def latin_words(chinese: str, allowed: set[str]) -> list[str]:
@@ -145,8 +145,8 @@ def catalog_problems(path, allowed) -> list[str]:
     wrong = []
     for message in messages(path):
         zh, en = message.string, message.id
-        if not zh:
-            continue
+        if not zh or zh == en:
+            continue  # untranslated (the catalog test says so) or kept as it is: the glossary's term lines
         free = free_text(zh)
         where = f"{en[:50]!r}"
         if PERCENT.search(free):
@@ -185,6 +185,19 @@ def catalog_params():
 def test_catalog_terms_and_typography(path):
     wrong = catalog_problems(path, glossary_english() | KEPT)
     assert not wrong, f"{path.relative_to(ROOT)}: {len(wrong)} problems\n" + "\n".join(wrong[:40])
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="pending: the lead changes book/glossary.md's Chinese term lines to the unified terms "
+    "(logit, softmax, 权重共享, 数据泄露), then removes this marker",
+)
+def test_glossary_gives_the_unified_terms():
+    """The glossary's Chinese term lines (its source, book/glossary.md) use none of the retired variants."""
+    text = (ROOT / "book" / "glossary.md").read_text(encoding="utf-8")
+    lines = [line for line in text.splitlines() if line and not line[0].isspace() and re.search(f"[{HAN}]", line)]
+    wrong = [f"{line}: {p}" for line in lines for p in retired_problems("", line) if "泄漏积分" not in line]
+    assert not wrong, "\n".join(wrong)
 
 
 def test_the_checks_catch_planted_examples():
