@@ -149,8 +149,9 @@ def glossary_pairs() -> list[tuple[list[str], list[str]]]:
 EVERYDAY_SENSES = {"kernel", "filter", "epoch", "gradient", "loss function", "weight", "bias", "feature map"}
 
 
-# Issue 31's unified renderings, accepted beside the glossary's own until book/glossary.md carries
-# them (the lead's change; then these entries go): logit（未归一化分数）, softmax, 权重共享, 泄露.
+# Issue 31's unified renderings, accepted beside the glossary's own: the Chinese text keeps logit and
+# softmax in English (glossed 未归一化分数 / 归一化指数函数); 权重共享 and 数据泄露 until
+# book/glossary.md gives them (test_zh_typography.py::test_glossary_gives_the_unified_terms).
 UNIFIED = {"logits": ["logit"], "softmax": ["softmax"], "weight sharing": ["权重共享"], "data leakage": ["数据泄露"]}
 
 
