@@ -4,7 +4,7 @@ Checked in each msgstr's own text, outside article quotations, code, maths, link
 role targets (``strip_protected`` of test_zh_catalogs):
 
 - percent written 2.5% (no space, no full-width ％); no space outside a full-width quote;
-  full-width parentheses around Chinese text;
+  full-width parentheses and commas in Chinese text;
 - no italics in Chinese text (``*中文*``): Chinese has no italics, bold or nothing;
 - no bold span that ends with full-width punctuation, and no ``**`` that CommonMark cannot
   open or close (punctuation such as a role's backtick inside, a Han letter outside);
@@ -41,6 +41,7 @@ def free_text(text: str, keep_roles: bool = False) -> str:
 
 PERCENT = re.compile(r"\d\s+[%％]|％")
 QUOTE_SPACE = re.compile(rf"[{HAN}\w，。：；、）》][ \t]+“|”[ \t]+[{HAN}，。：；、（《]")
+HALF_COMMA = re.compile(rf"[{HAN}],\s*[{HAN}]")
 # Half-width parentheses around Chinese text (not a shape such as (窗口 × 卷积核元素): a formula).
 HALF_PAREN = re.compile(
     rf"[{HAN}，。：；、]\s*\([^()×\n]*[{HAN}][^()×\n]*\)|\([^()×\n]*[{HAN}][^()×\n]*\)\s*[{HAN}，。：；、]"
@@ -153,6 +154,8 @@ def catalog_problems(path, allowed) -> list[str]:
             wrong.append(f"percent {PERCENT.search(free).group(0)!r} (write 2.5%): {where}")
         if QUOTE_SPACE.search(free):
             wrong.append(f"space outside a full-width quote {QUOTE_SPACE.search(free).group(0)!r}: {where}")
+        if HALF_COMMA.search(free):
+            wrong.append(f"half-width comma in Chinese {HALF_COMMA.search(free).group(0)!r}: {where}")
         if HALF_PAREN.search(free):
             wrong.append(f"half-width parentheses in Chinese {HALF_PAREN.search(free).group(0)!r}: {where}")
         for m in ITALIC.finditer(free_text(zh, keep_roles=True)):
@@ -222,6 +225,7 @@ def test_the_checks_catch_planted_examples():
     assert not PERCENT.search(free_text("误差为 2.5%，见 `2 %` 和 $2\\,\\%$。"))
     assert QUOTE_SPACE.search(free_text("标题为 “On convergence”")) and not QUOTE_SPACE.search("标题为“On”。")
     assert HALF_PAREN.search(free_text("全连接层(即稠密层)的")) and not HALF_PAREN.search(free_text("见 $f(x)$ 的"))
+    assert HALF_COMMA.search("形状为（批, 时间）") and not HALF_COMMA.search("形状为（批，时间）")
     assert ITALIC.search(free_text("它*学习*权重", keep_roles=True))
     assert ITALIC.search(free_text("这是 *{term}`互相关 <cross-correlation>`*。", keep_roles=True))
     assert not ITALIC.search(free_text("著作 *Perceptrons* 证明了，$a*b*c$", keep_roles=True))
