@@ -258,7 +258,7 @@ IMPROVED_RECIPE = {
     "learning_rate": 5e-3,
     "label_smoothing": 0.1,
     "batch_norm": True,
-    "shift": 0.08,
+    "shift": 0.0,
     "seed": 0,
 }
 

@@ -246,7 +246,8 @@ def test_reference_model_reaches_the_accuracy_its_manifest_states(reference):
     _, (x_test, y_test) = load_mnist()
     accuracy = reference.evaluate(prepare_images(x_test), y_test, batch_size=1000, verbose=0)[1]
     stated = reference_manifest()["test_accuracy"]
-    assert stated >= 0.992
+    # chapter 5's bar for the recipe (its ten measured runs: 99.16 to 99.24 %)
+    assert stated >= 0.990
     # the same weights on another CPU: float rounding can flip the argmax of a few near-ties
     assert abs(accuracy - stated) <= 5e-4
 
