@@ -49,14 +49,16 @@
     window.addEventListener("hashchange", update);
   };
 
-  /* Code and display formulas that scroll sideways (most code on a phone, a few long formulas)
-     can be scrolled from the keyboard: such a block is a Tab stop, and only while it scrolls. */
+  /* Code, tables and display formulas that scroll sideways (most code on a phone, a few long
+     formulas, wide tables) can be scrolled from the keyboard: such a block is a Tab stop, and
+     only while it scrolls (the theme marks tables once, at load, not after a resize). */
   const scrollingBlocksAreFocusable = () => {
     const update = () => {
-      for (const block of document.querySelectorAll("div.highlight pre, div.math mjx-container")) {
+      const blocks = "div.highlight pre, .pst-scrollable-table-container, div.math mjx-container";
+      for (const block of document.querySelectorAll(blocks)) {
         if (block.scrollWidth > block.clientWidth + 1) {
           block.setAttribute("tabindex", "0");
-        } else if (block.tagName === "PRE") {
+        } else if (block.tagName !== "MJX-CONTAINER") {
           block.removeAttribute("tabindex");
         } else {
           block.setAttribute("tabindex", "-1"); // MathJax's own setting, menuOptions.settings.inTabOrder: false

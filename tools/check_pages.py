@@ -433,6 +433,21 @@ _AXE_JS = """async (rules) => {
     id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map(n => ({target: n.target.map(String)}))}));
 }"""
 
+# Wait until the page is as a reader sees it: MathJax has typeset (and _static/book.js has made
+# the formulas that scroll Tab stops), the theme and book.js have answered a resize (two
+# animation frames) and no CSS transition (colour mode) is still running.
+_SETTLED_JS = """async () => {
+  if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
+    await MathJax.startup.promise;
+  }
+  const frame = () => new Promise((resolve) => requestAnimationFrame(() => resolve()));
+  await frame();
+  await frame();
+  const finite = document.getAnimations().filter((a) => a.effect && a.effect.getComputedTiming().endTime < Infinity);
+  const finished = Promise.all(finite.map((animation) => animation.finished.catch(() => null)));
+  await Promise.race([finished, new Promise((resolve) => setTimeout(resolve, 5000))]);
+}"""
+
 _COLOUR_MODE_JS = """(mode) => {
   document.documentElement.dataset.mode = mode;
   document.documentElement.dataset.theme = mode;
@@ -508,6 +523,7 @@ def check_page_in_browser(
     page = watched_page(context, allowed, report)
     page.set_viewport_size(VIEWPORT)
     page.goto(url, wait_until="load")
+    page.evaluate(_SETTLED_JS)
     seen = page.evaluate(_PAGE_REPORT_JS)
     for src in seen["brokenImages"]:
         report("image", f"image did not load: {src}")
@@ -530,15 +546,18 @@ def check_page_in_browser(
             if not phone:
                 break
             page.set_viewport_size(PHONE)
+            page.evaluate(_SETTLED_JS)
             for check, problems in phone_problems(page.evaluate(_PHONE_JS)).items():
                 found.setdefault(check, []).extend(problems)
         if axe is not None:
             for problem in run_axe(page, axe, f"{width}, light"):
                 report("axe", problem)
             page.evaluate(_COLOUR_MODE_JS, "dark")
+            page.evaluate(_SETTLED_JS)
             for problem in run_axe(page, axe, f"{width}, dark", AXE_COLOUR_RULES):
                 report("axe", problem)
             page.evaluate(_COLOUR_MODE_JS, "light")
+            page.evaluate(_SETTLED_JS)
     page.close()
     return found, seen["columnChars"]
 
