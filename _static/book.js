@@ -53,8 +53,8 @@
      formulas, wide tables) can be scrolled from the keyboard: such a block is a Tab stop, and
      only while it scrolls (the theme marks tables once, at load, not after a resize). */
   const scrollingBlocksAreFocusable = () => {
+    const blocks = "div.highlight pre, .pst-scrollable-table-container, div.math mjx-container";
     const update = () => {
-      const blocks = "div.highlight pre, .pst-scrollable-table-container, div.math mjx-container";
       for (const block of document.querySelectorAll(blocks)) {
         if (block.scrollWidth > block.clientWidth + 1) {
           block.setAttribute("tabindex", "0");
@@ -65,11 +65,19 @@
         }
       }
     };
-    update();
-    window.addEventListener("resize", update);
+    /* Watched block by block: the column also changes width without the window resizing (the
+       sidebar hidden or shown, the scrollbar coming or going). */
+    const observer = new ResizeObserver(update);
+    const watchAll = () => {
+      for (const block of document.querySelectorAll(blocks)) {
+        observer.observe(block);
+      }
+      update();
+    };
+    watchAll();
     window.addEventListener("load", () => {
       if (window.MathJax && MathJax.startup && MathJax.startup.promise) {
-        MathJax.startup.promise.then(update);
+        MathJax.startup.promise.then(watchAll); // the formulas exist once MathJax has typeset them
       }
     });
   };

@@ -541,6 +541,7 @@ def check_page_in_browser(
     if screenshot is not None:
         screenshot.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(screenshot), full_page=True)
+        page.evaluate(_SETTLED_JS)  # the full-page shot resized the page (no scrollbar) and back
     for width, size in (("1280 px", VIEWPORT), ("390 px", PHONE)):
         if size is PHONE:
             if not phone:
