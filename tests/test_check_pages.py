@@ -14,12 +14,17 @@ from packaging.requirements import Requirement
 
 from tools.check_pages import (
     ROOT,
+    axe_problems,
     broken_links,
     expected_launch_urls,
+    icon_problem,
     launch_problems,
+    machinery_problems,
     notebook_path,
+    outside_book,
     page_line,
     parse_page,
+    phone_problems,
     title_problem,
     untypeset_math,
 )
@@ -90,12 +95,13 @@ def test_launch_urls_follow_the_configured_repository():
     assert len(wrong) == 2 and "points at" in wrong[0] and "Colab button missing" in wrong[1]
 
 
-def test_intro_colab_cell_installs_the_companion_from_the_configured_repository():
+def test_any_colab_install_line_in_the_intro_names_the_configured_repository():
+    """The chapters install the companion on Colab themselves (tools/add_colab_cell.py); an intro line must agree."""
     intro = (ROOT / "book" / "intro.md").read_text(encoding="utf-8")
-    repo = re.search(r'^repo = "([^"]+)"', intro, flags=re.MULTILINE)
-    assert repo, 'the intro\'s Colab cell must set repo = "owner/name"'
-    assert f"https://github.com/{repo.group(1)}" == CONFIG["repository"]["url"].rstrip("/")
-    assert '%pip install "nnbook-companion[tf,explain] @ git+https://github.com/{repo}"' in intro
+    for repo in re.findall(r'^repo = "([^"]+)"', intro, flags=re.MULTILINE):
+        assert f"https://github.com/{repo}" == CONFIG["repository"]["url"].rstrip("/")
+    for line in re.findall(r"^%pip install .*$", intro, flags=re.MULTILINE):
+        assert '"nnbook-companion[tf,explain] @ git+https://github.com/{repo}"' in line
 
 
 def test_colab_install_has_the_same_bounds_as_requirements_in():
@@ -126,3 +132,81 @@ def test_every_notebook_page_launches_its_own_notebook(built_book):
         assert notebook_path(CONFIG, docname) == notebook
         page = parse_page((built_book / f"{docname}.html").read_text(encoding="utf-8"))
         assert launch_problems(page.hrefs, expected_launch_urls(CONFIG, docname)) == [], docname
+
+
+def test_links_that_leave_the_books_folder_are_broken():
+    pages = {
+        "book/a.html": parse_page(
+            '<a href="file:///etc/passwd">a</a> <a href="FILE:///C:/x">b</a> <a href="/etc/passwd">c</a>'
+            '<a href="../../outside.html">d</a> <a href="..\\..\\x.html">e</a> <a href="b.html">ok</a>'
+            '<a href="https://example.org/etc/passwd">external</a> <a href="mailto:x@y">mail</a>'
+        ),
+        "book/b.html": parse_page("<p>b</p>"),
+    }
+    broken = broken_links(pages, {"book/a.html", "book/b.html"})["book/a.html"]
+    assert [line.split(" ")[0] for line in broken] == [
+        "file:///etc/passwd",
+        "FILE:///C:/x",
+        "/etc/passwd",
+        "../../outside.html",
+        "..\\..\\x.html",
+    ]
+    assert all("leaves the book" in line for line in broken)
+    assert outside_book("index.html", "book/a.html") is None
+    assert outside_book("book/a.html", "../index.html") is None  # up to the book's root is still inside
+
+
+def test_a_page_needs_a_favicon_that_exists():
+    files = {"book/a.html", "_static/favicon.svg"}
+    assert icon_problem("book/a.html", parse_page('<link rel="icon" href="../_static/favicon.svg"/>'), files) is None
+    assert "no <link" in icon_problem("book/a.html", parse_page("<p>x</p>"), files)
+    missing = icon_problem("book/a.html", parse_page('<link rel="shortcut icon" href="../_static/x.ico">'), files)
+    assert "missing" in missing and "_static/x.ico" in missing
+
+
+def test_machinery_shown_to_readers_is_found_in_code_and_text():
+    assert machinery_problems("pytest --nbval re-runs every chapter; {1, 2} and `code`") == []
+    text = (
+        "# NBVAL_TOLERANCE rtol=1e-3: spread\nx = 1  # noqa: B018\nException reporting mode: Minimal\n"
+        "linked with {term}`…` and ```{glossary}"
+    )
+    found = machinery_problems(text)
+    assert len(found) == 5
+    assert "nbval marker 1×" in found[0] and "NBVAL_TOLERANCE" in found[0]
+    assert "noqa" in found[1] and "%xmode" in found[2] and "role" in found[3] and "directive" in found[4]
+
+
+def test_axe_keeps_critical_and_serious_violations_except_the_known_ones():
+    violations = [
+        {"id": "image-alt", "impact": "critical", "help": "Images need alt text", "nodes": [{"target": ["img.x"]}]},
+        {"id": "region", "impact": "moderate", "help": "Landmarks", "nodes": [{"target": ["div"]}]},
+        {
+            "id": "label-content-name-mismatch",
+            "impact": "serious",
+            "help": "Names match",
+            "nodes": [{"target": [".theme-switch-button"]}, {"target": ["#mine"]}],
+        },
+    ]
+    known = {"label-content-name-mismatch": (".theme-switch-button", "https://github.com/…/issues/1")}
+    problems = axe_problems(violations, "390 px, dark", known)
+    assert len(problems) == 2
+    assert problems[0].startswith("axe image-alt (critical, 390 px, dark): 1× e.g. img.x")
+    assert "1× e.g. #mine" in problems[1]
+    assert axe_problems(violations[1:2], "x") == []
+
+
+def test_phone_problems():
+    fine = {"documentWidth": 390, "wideElements": [], "wideTables": [], "topBar": ["☰", "a", "b"], "overlapping": []}
+    assert phone_problems(fine) == {}
+    bad = {
+        "documentWidth": 638,
+        "wideElements": ["svg to 638 px"],
+        "wideTables": ["table.errata 700 px in 358 px"],
+        "topBar": [str(i) for i in range(8)],
+        "overlapping": ["Launch / Search"],
+    }
+    found = phone_problems(bad)
+    assert found["phone-width"][0] == "page is 638 px wide on a 390-px phone (widest: svg to 638 px)"
+    assert "errata table" in found["phone-width"][1]
+    assert found["top-bar"][0].startswith("8 controls in the phone's top bar (at most 6)")
+    assert found["top-bar"][1] == "top-bar controls overlap: Launch / Search"
