@@ -172,7 +172,6 @@ def catalog_problems(path, allowed) -> list[str]:
 # Catalogs that other engineers were editing while the rules above were applied to the rest; the
 # lead runs the same unification on them after merging, then removes their entry here.
 PENDING = {
-    "glossary": "catalog under edit by the reader engineer; terms/typography unified after merge",
 }
 
 
@@ -199,11 +198,6 @@ GLOSSARY_UNIFIED = {
 }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="pending: the lead changes book/glossary.md (权重共享, 数据泄露, logits: 未归一化分数) and adds "
-    "one-hot (独热) and full convolution (完全卷积), then removes this marker",
-)
 def test_glossary_gives_the_unified_terms():
     """The glossary (its source, book/glossary.md) gives each unified term as its Chinese term."""
     from tests.test_zh_catalogs import glossary_pairs
