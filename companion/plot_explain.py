@@ -11,34 +11,39 @@ __all__ = ["plot_attributions", "plot_cascade"]
 
 
 def plot_attributions(images, maps: dict, row_titles=None, absolute=("saliency", "SmoothGrad")):
-    """Rows are images; the first column shows the image, then one column per named attribution map.
+    """One column per image, with the image on top and one row per named attribution map below it.
 
-    Signed maps use a red (positive) / blue (negative) scale centred on zero, each map scaled to
-    its own largest magnitude; maps named in ``absolute`` are shown as magnitudes.
+    ``row_titles`` label the images (one each, above their columns; the name is kept from when
+    images were rows). Signed maps use a red (positive) / blue (negative) scale centred on zero,
+    each map scaled to its own largest magnitude; maps named in ``absolute`` are shown as magnitudes.
+    Methods as rows keep their names horizontal and the thumbnails large on a narrow column.
     """
     images = np.asarray(images)
-    n_rows, n_cols = len(images), len(maps) + 1
-    cell = min(1.45, (FIGURE_WIDTH - 0.35) / n_cols)
-    titles = ["image", *maps]
-    title_lines = max(wrap_label(t, cell - 0.05).count("\n") + 1 for t in titles)
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(cell * n_cols + 0.35, cell * n_rows + 0.2 * title_lines + 0.1),
-                             squeeze=False)  # fmt: skip
-    for r in range(n_rows):
-        axes[r, 0].imshow(images[r].squeeze(), cmap="gray_r")
+    n_images, n_rows = len(images), len(maps) + 1
+    size = plt.rcParams["font.size"]
+    names = [wrap_label(name, 1.3, size) for name in ["image", *maps]]
+    label = 1.4  # inches for the method names on the left
+    cell = min(1.2, (FIGURE_WIDTH - label) / n_images)
+    top = (1.6 * size / 72) if row_titles is not None else 0.05
+    fig, axes = plt.subplots(n_rows, n_images, figsize=(label + cell * n_images, top + cell * n_rows),
+                             squeeze=False, gridspec_kw={"wspace": 0.06, "hspace": 0.06})  # fmt: skip
+    for c in range(n_images):
+        axes[0, c].imshow(images[c].squeeze(), cmap="gray_r")
         if row_titles is not None:
-            axes[r, 0].set_ylabel(row_titles[r])
-        for c, (name, values) in enumerate(maps.items(), start=1):
-            m = np.asarray(values[r]).squeeze()
+            axes[0, c].set_title(row_titles[c], fontsize=size, pad=3)
+        for r, (name, values) in enumerate(maps.items(), start=1):
+            m = np.asarray(values[c]).squeeze()
             if name in absolute:
                 axes[r, c].imshow(np.abs(m), cmap="magma_r")
             else:
                 limit = np.abs(m).max() or 1.0
                 axes[r, c].imshow(m, cmap="RdBu_r", vmin=-limit, vmax=limit)
-    for c, title in enumerate(titles):
-        axes[0, c].set_title(wrap_label(title, cell - 0.05), fontsize=plt.rcParams["font.size"])
+    for r, name in enumerate(names):
+        axes[r, 0].set_ylabel(name, rotation=0, ha="right", va="center", labelpad=6)
     for ax in axes.flat:
         hide_frame(ax)  # thumbnails: no stray L-shaped frame
-    fig.tight_layout(pad=0.3, w_pad=0.15, h_pad=0.15)
+    width, height = fig.get_size_inches()
+    fig.subplots_adjust(left=label / width, right=0.995, bottom=0.005, top=1 - top / height)
     return fig
 
 

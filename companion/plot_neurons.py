@@ -121,7 +121,7 @@ def plot_perceptron_runs(runs):
     return fig
 
 
-NODE_RADIUS = 17  # points: room for a 10-pt label of six letters ("retina") or three Chinese characters
+NODE_RADIUS = 18  # points: room for a 10-pt label of six letters ("retina") or three Chinese characters
 
 
 def draw_graph(ax, positions, edges, title="", colors=None):

@@ -18,11 +18,11 @@ __all__ = [
 ]
 
 # Figures are drawn for the book's column: 688 px at a 1280-px window, 342 px on a 390-px phone.
-# At most FIGURE_WIDTH inches (614 px at natural size) and no text under 10 pt (13.3 px), a figure
-# shows its smallest text at 13.3 px on a desktop (the page's small print is 12.8 px) and at 7.4 px
-# or more on a phone, where tapping it opens the full-size file (tools/book_figures.py).
+# At most FIGURE_WIDTH inches (614 px at natural size) and no text under 10.5 pt (14 px, the size of
+# the page's code, its smallest print), a figure shows its smallest text at 14 px on a desktop and
+# at 7.8 px or more on a phone, where tapping it opens the full-size file (tools/book_figures.py).
 FIGURE_WIDTH = 6.4
-MIN_FONT_SIZE = 10
+MIN_FONT_SIZE = 10.5
 # Okabe & Ito's palette, in the order of matplotlib's (blue, orange, green, red, purple, ...), so that
 # captions naming colours stay true, and green and red stay apart for colour-blind readers.
 PALETTE = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#8C564B", "#7F7F7F", "#F0E442")
@@ -36,8 +36,8 @@ BOOK_STYLE = {
     "axes.grid": True,
     "grid.alpha": 0.3,
     "font.size": MIN_FONT_SIZE,
-    "axes.titlesize": 11,
-    "figure.titlesize": 11,
+    "axes.titlesize": 11.5,
+    "figure.titlesize": 11.5,
     "axes.labelsize": MIN_FONT_SIZE,
     "xtick.labelsize": MIN_FONT_SIZE,
     "ytick.labelsize": MIN_FONT_SIZE,

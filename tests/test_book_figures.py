@@ -73,7 +73,7 @@ def test_a_line_without_translation_stays_english_and_is_reported(svg):
 
 def test_svg_facts_give_natural_width_and_smallest_text(svg):
     facts = svg_facts(svg)
-    assert facts["min_font"] == 10
+    assert facts["min_font"] == 10.5
     assert facts["natural_px"] == pytest.approx(facts["viewbox_width"] * 4 / 3)
     assert rendered_px(10, 300, 400) == pytest.approx(13.33, abs=0.01)
 

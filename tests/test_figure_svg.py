@@ -45,7 +45,7 @@ def test_words_are_text_in_the_book_font_stack_and_maths_are_outlines():
     assert svg.startswith('<svg class="book-figure"')
     texts = _texts(svg)
     label = texts["time (ms)"]
-    assert "font-family" not in label.get("style") and "font-size: 10px" in label.get("style")
+    assert "font-family" not in label.get("style") and "font-size: 10.5px" in label.get("style")
     assert f"text{{font-family: {FONT_STACK}}}" in svg
     assert not any("x" == t.strip() for t in texts)  # $x_1$ is drawn as glyph outlines
     assert "<use xlink:href=" in svg
