@@ -21,11 +21,12 @@ MATH = re.compile(r"\$[^$]+\$")
 NUMBER = re.compile(r"(?<![A-Za-z_\d.,])\d{1,3}(?:,\d{3})+(?![\d])|(?<![A-Za-z_\d.,])\d+(?:\.\d+)?")
 PLACEHOLDER = re.compile(r"\{(\d+)\}")
 
-# Names and units stay as they are in both editions (the glossary keeps these terms in English too).
+# Names and units stay as they are in both editions (the glossary keeps these terms in English too;
+# "ctx" is the context node of chapter 1's graphs, "fit" Keras' method).
 NAMES = (
     "Deep SHAP", "Partition SHAP", "SmoothGrad", "SHAP", "LIME", "ReLU", "relu", "tanh", "sigmoid", "softmax",
     "Sobel", "Xavier", "He", "XOR", "MNIST", "RNN", "CNN", "MLP", "LIF", "LGN", "Keras", "NumPy", "TensorFlow",
-    "Elman", "Jordan", "ctx",
+    "Elman", "Jordan", "ctx", "fit",
 )  # fmt: skip
 UNITS = ("ms", "mV", "nA", "Hz", "px", "dB")
 _NAME = re.compile(r"(?<![A-Za-z])(?:" + "|".join(re.escape(n) for n in (*NAMES, *UNITS)) + r")(?![A-Za-z])")

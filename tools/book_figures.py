@@ -130,6 +130,16 @@ def figure_svg_path(app, node) -> Path | None:
     return path if is_book_figure(path.read_text(encoding="utf-8")) else None
 
 
+def figure_name(node) -> str:
+    """The figure's label (``mystnb.figure.name``), or the image's number on the page: context for translators."""
+    parent = node.parent
+    while parent is not None and not isinstance(parent, nodes.figure):
+        parent = parent.parent
+    if parent is not None and (parent.get("names") or parent.get("ids")):
+        return (parent.get("names") or parent.get("ids"))[0]
+    return "without a label"
+
+
 def catalog_path(app, docname: str) -> Path | None:
     """The figure catalog of a page in the first locale dir that has one (the Chinese build's copy)."""
     for folder in app.config.locale_dirs:
@@ -154,9 +164,9 @@ class FigureWords(SphinxTransform):
             if path is None:
                 continue
             svg = path.read_text(encoding="utf-8")
-            alt = node.get("alt", "")
-            messages += [(alt, "alt text of a figure")] if alt else []
-            messages += [(m, "words in a figure") for m in figure_messages(svg)]
+            alt, name = node.get("alt", ""), figure_name(node)
+            messages += [(alt, f"alt text of figure {name}")] if alt else []
+            messages += [(m, f"words in figure {name}") for m in figure_messages(svg)]
             if not translating:
                 continue
             if translations is None:
@@ -229,7 +239,7 @@ def link_full_size(app, doctree, docname) -> None:
         if not path.is_file() or not is_book_figure(path.read_text(encoding="utf-8")):
             continue
         href = posixpath.join(images_dir, app.env.images[uri][1])
-        reference = nodes.reference("", "", internal=False, refuri=href, reftitle=LINK_TITLE[language])
+        reference = nodes.reference("", "", internal=True, refuri=href, reftitle=LINK_TITLE[language])
         reference["classes"].append("figure-full-size")
         node.replace_self(reference)
         reference.append(node)

@@ -123,7 +123,11 @@ def catalog_problems(english_svgs: dict[str, list[str]], catalogs: Path = CATALO
 
 # ---------------------------------------------------------------- the browser
 
-_FIGURES_JS = """() => {
+_FIGURES_JS = """async () => {
+  const images = [...document.images];
+  images.forEach(img => img.loading = 'eager');
+  await Promise.all(images.map(img => img.decode().catch(() => null)));
+  await document.fonts.ready;
   const column = [...document.querySelectorAll('article p')].map(p => p.getBoundingClientRect().width)
     .filter(w => w > 0);
   // the page's small print: the smallest font size of its own visible text, outside figures
@@ -256,8 +260,7 @@ def main(argv: list[str] | None = None) -> int:
     except ModuleNotFoundError:
         from check_pages import CHROMIUM_ARGS, find_chromium
 
-    pages = sorted(p.relative_to(html).as_posix() for p in html.rglob("*.html")
-                   if not {"_static", "_sources", "_images"} & set(p.relative_to(html).parts[:-1]))  # fmt: skip
+    pages = sorted(p.relative_to(html).as_posix() for p in [*html.glob("book/*.html"), *html.glob("zh/book/*.html")])
     problems: dict[str, list[str]] = {}
     english_svgs: dict[str, list[str]] = {}
     figure_count = 0
