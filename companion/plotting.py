@@ -80,14 +80,22 @@ def text_colour_on(rgba) -> str:
 
 
 def wrap_label(text: str, width_in: float, fontsize: float | str = MIN_FONT_SIZE) -> str:
-    """``text`` broken into lines that fit ``width_in`` inches at ``fontsize`` (DejaVu Sans' average width)."""
-    import textwrap
-
+    """``text`` broken between words into lines no wider than ``width_in`` inches at ``fontsize`` (measured)."""
     from matplotlib.font_manager import FontProperties
+    from matplotlib.textpath import text_to_path
 
-    points = FontProperties(size=fontsize).get_size_in_points()
-    characters = max(4, int(width_in * 72 / (0.62 * points)))
-    return "\n".join(textwrap.wrap(text, characters, break_long_words=False)) or text
+    font = FontProperties(size=fontsize)
+
+    def fits(line: str) -> bool:
+        return text_to_path.get_text_width_height_descent(line, font, ismath=False)[0] <= width_in * 72
+
+    lines: list[str] = []
+    for word in text.split():
+        if lines and fits(f"{lines[-1]} {word}"):
+            lines[-1] += f" {word}"
+        else:
+            lines.append(word)
+    return "\n".join(lines) or text
 
 
 def digit_grid(images: np.ndarray, labels, n_rows: int = 3, n_cols: int = 8, title: str | None = None):
