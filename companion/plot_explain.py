@@ -55,15 +55,16 @@ def plot_cascade(similarity: dict, floor: dict, ceiling: dict, steps, step_label
     drawn as dotted and dashed lines in the method's colour.
     """
     fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.8))
-    right = steps[-1] + 0.3  # floors and ceilings end in the method's marker, so they match without colour
+    # floors and ceilings end in the method's marker, side by side, so that they match without colour
+    ends = steps[-1] + 0.25 + 0.12 * np.arange(len(similarity))
     for i, (name, values) in enumerate(similarity.items()):
         style = {"color": f"C{i}", "marker": MARKERS[i % len(MARKERS)]}
         ax.plot(steps, values, "-", label=name, ms=6, **style)
         for level, ls in ((floor[name], ":"), (ceiling[name], "--")):
-            ax.plot([steps[0], right], [level, level], ls=ls, lw=1, alpha=0.8, color=style["color"])
-            ax.plot([right], [level], ls="", mfc="white", ms=5, **style)
+            ax.plot([steps[0], ends[i]], [level, level], ls=ls, lw=1, alpha=0.8, color=style["color"])
+            ax.plot([ends[i]], [level], ls="", mfc="white", ms=5, **style)
     ax.set_xticks(list(steps), step_labels)
-    ax.set_xlim(steps[0] - 0.2, right + 0.15)
+    ax.set_xlim(steps[0] - 0.2, ends[-1] + 0.15)
     ax.set_xlabel("layers randomised, from the top")
     ax.set_ylabel("rank correlation on ink pixels")
     ax.set_ylim(-0.1, 1.05)
