@@ -24,7 +24,7 @@ PLACEHOLDER = re.compile(r"\{(\d+)\}")
 # Names and units stay as they are in both editions (the glossary keeps these terms in English too;
 # "ctx" is the context node of chapter 1's graphs, "fit" Keras' method).
 NAMES = (
-    "Deep SHAP", "Partition SHAP", "SmoothGrad", "SHAP", "LIME", "ReLU", "relu", "tanh", "sigmoid", "softmax",
+    "Deep SHAP", "Partition SHAP", "keras.io", "SmoothGrad", "SHAP", "LIME", "ReLU", "relu", "tanh", "sigmoid", "softmax",
     "Sobel", "Xavier", "He", "XOR", "MNIST", "RNN", "CNN", "MLP", "LIF", "LGN", "Keras", "NumPy", "TensorFlow",
     "Elman", "Jordan", "ctx", "fit",
 )  # fmt: skip
