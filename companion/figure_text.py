@@ -24,13 +24,16 @@ PLACEHOLDER = re.compile(r"\{(\d+)\}")
 # Names and units stay as they are in both editions (the glossary keeps these terms in English too;
 # "ctx" is the context node of chapter 1's graphs, "fit" Keras' method).
 NAMES = (
-    "Deep SHAP", "Partition SHAP", "keras.io", "SmoothGrad", "SHAP", "LIME", "ReLU", "relu", "tanh", "sigmoid", "softmax",
-    "Sobel", "Xavier", "He", "XOR", "MNIST", "RNN", "CNN", "MLP", "LIF", "LGN", "Keras", "NumPy", "TensorFlow",
-    "Elman", "Jordan", "ctx", "fit",
+    "Deep SHAP", "Partition SHAP", "keras.io", "SmoothGrad", "SHAP", "LIME", "ReLU", "relu", "tanh", "sigmoid",
+    "softmax", "Sobel", "Xavier", "He", "XOR", "MNIST", "RNN", "CNN", "MLP", "LIF", "LGN", "Keras", "NumPy",
+    "TensorFlow", "Elman", "Jordan", "ctx", "fit",
 )  # fmt: skip
 UNITS = ("ms", "mV", "nA", "Hz", "px", "dB")
 _NAME = re.compile(r"(?<![A-Za-z])(?:" + "|".join(re.escape(n) for n in (*NAMES, *UNITS)) + r")(?![A-Za-z])")
-_LATIN_WORD = re.compile(r"[A-Za-z]{2,}")
+# A word: lower case or capitalised ("time", "Elman"), or an acronym ("GPU"); "xW" is a product of symbols.
+_LATIN_WORD = re.compile(r"[A-Z]{2,}(?![a-z])|[A-Za-z][a-z]+")
+# Quoted text is a name from the code, such as Keras' padding "valid": it stays as it is.
+_QUOTED = re.compile(r"“[^”]*”|‘[^’]*’|\"[^\"]*\"|`[^`]*`")
 
 
 def _outside_math(text: str, replace) -> str:
@@ -68,8 +71,8 @@ def fill(template_text: str, numbers: list[str]) -> str:
 
 
 def latin_words(text: str) -> list[str]:
-    """The words of ``text`` in Latin letters, leaving out maths, names and units (one letter is a symbol)."""
-    plain = _NAME.sub(" ", MATH.sub(" ", text))
+    """The words of ``text`` in Latin letters, leaving out maths, quoted code names, names and units."""
+    plain = _NAME.sub(" ", _QUOTED.sub(" ", MATH.sub(" ", text)))
     return _LATIN_WORD.findall(plain)
 
 

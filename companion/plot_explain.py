@@ -21,8 +21,8 @@ def plot_attributions(images, maps: dict, row_titles=None, absolute=("saliency",
     images = np.asarray(images)
     n_images, n_rows = len(images), len(maps) + 1
     size = plt.rcParams["font.size"]
-    names = [wrap_label(name, 1.3, size) for name in ["image", *maps]]
-    label = 1.4  # inches for the method names on the left
+    names = [wrap_label(name, 1.35, size) for name in ["image", *maps]]
+    label = 1.5  # inches for the method names on the left (a translation may be wider)
     cell = min(1.2, (FIGURE_WIDTH - label) / n_images)
     top = (1.6 * size / 72) if row_titles is not None else 0.05
     fig, axes = plt.subplots(n_rows, n_images, figsize=(label + cell * n_images, top + cell * n_rows),

@@ -103,7 +103,7 @@ def plot_perceptron_runs(runs):
     """
     fig, axes = plt.subplots(1, len(runs), figsize=(min(FIGURE_WIDTH, 3.3 * len(runs)), 3.7))
     for ax, (title, x, y, history) in zip(np.atleast_1d(axes), runs, strict=True):
-        pad = 0.5
+        pad = 0.6  # not 0.5: ticks at both axes' ends would meet in the corner
         xlim = (x[:, 0].min() - pad, x[:, 0].max() + pad)
         ax.scatter(*x[y == 0].T, marker="o", color="C0", label="class 0", zorder=3)
         ax.scatter(*x[y == 1].T, marker="s", color="C1", label="class 1", zorder=3)

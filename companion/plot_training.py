@@ -123,7 +123,7 @@ def plot_computational_graph(annotations: dict | None = None):
         ax.text(x, y, f"${node}$", ha="center", va="center", fontsize=11, zorder=4)
         if node in annotations:
             ax.text(x, y + 0.4 if parameter else y - 1.2, annotations[node], ha="center",
-                    va="bottom" if parameter else "top", color="0.15", linespacing=1.1)  # fmt: skip
+                    va="bottom" if parameter else "top", color="0.15")  # fmt: skip
     lines_below = max([t.count("\n") + 1 for n, t in annotations.items() if GRAPH_NODES[n][1] == 0] or [0])
     lines_above = max([t.count("\n") + 1 for n, t in annotations.items() if GRAPH_NODES[n][1] > 0] or [0])
     ax.set_xlim(-0.8, 10.8)

@@ -53,6 +53,9 @@ def test_placeholders_in_the_figure_or_missing_numbers_are_errors():
         ("ctx", []),
         ("验证集", []),
         ("验证 accuracy", ["accuracy"]),
+        ("“valid” 填充", []),  # a quoted name from the code
+        ("xW + b", []),  # a product of symbols, not a word
+        ("GPU time", ["GPU", "time"]),
     ],
 )
 def test_words_are_latin_words_that_are_not_names_units_or_maths(text, words):
