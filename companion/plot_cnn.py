@@ -111,9 +111,9 @@ def plot_conv_arithmetic(x, w, cases):
         _, left, right = conv_output_size(x.shape[1], w.shape[1], stride, padding)
         padded = np.pad(x, ((top, bottom), (left, right)))
         shaded = np.pad(np.zeros(x.shape, dtype=bool), ((top, bottom), (left, right)), constant_values=True)
-        titles = [f"{title}: input" + (" (zero-padded)" if shaded.any() else ""), "kernel",
+        # two short lines rather than one long one: a translation may be wider than the English line
+        titles = [f"{title}:\ninput" + (" (zero-padded)" if shaded.any() else ""), "kernel",
                   f"output {out.shape[0]} × {out.shape[1]}"]  # fmt: skip
-        titles = [wrap_label(t, FIGURE_WIDTH / 3 - 0.15, plt.rcParams["axes.titlesize"]) for t in titles]
         _draw_grid(ax_in, padded, titles[0], shaded, side)
         _draw_grid(ax_k, w, titles[1], side=side)
         _draw_grid(ax_out, out, titles[2], side=side)
