@@ -14,6 +14,7 @@ rounded to 0.01 pt, so a figure's SVG changes only when the figure does.
 from __future__ import annotations
 
 import codecs
+import functools
 import io
 import re
 import warnings
@@ -23,6 +24,7 @@ from matplotlib import cbook
 from matplotlib.backends.backend_mixed import MixedModeRenderer
 from matplotlib.backends.backend_svg import FigureCanvasSVG, RendererSVG
 from matplotlib.text import Text
+from matplotlib.transforms import IdentityTransform
 
 from companion.figure_text import MATH, has_words, math_as_plain, math_as_tspans
 
@@ -40,10 +42,39 @@ SAVE_OPTIONS = {"format": "svg", "bbox_inches": "tight", "pad_inches": 0.04, "dp
 _NO_METADATA = {"Creator": None, "Date": None, "Format": None, "Type": None}
 
 
+_DRAWING: list[Text] = []  # the text whose lines are being drawn (matplotlib gives the renderer no text for them)
+
+
+class _LineAnchor:
+    """Stands for a text to matplotlib's SVG renderer so that one line of a multi-line text keeps its alignment."""
+
+    def __init__(self, x: float, y: float, ha: str):
+        self._position, self._ha = (x, y), ha
+
+    def get_transform(self):
+        return IdentityTransform()
+
+    def get_unitless_position(self):
+        return self._position
+
+    def get_ha(self):
+        return self._ha
+
+    def get_rotation_mode(self):
+        return "default"
+
+
 class _BookRendererSVG(RendererSVG):
-    """matplotlib's SVG renderer, with maths as outlines and everything else as text."""
+    """matplotlib's SVG renderer, with maths as outlines and everything else as text anchored as it is aligned."""
 
     def draw_text(self, gc, x, y, s, prop, angle, ismath=False, mtext=None):
+        if mtext is None and _DRAWING and not ismath and angle == 0:
+            # a line of a multi-line text: anchor it where it is aligned, so that a translation
+            # of another length stays centred (or right-aligned) like the English
+            align = _DRAWING[-1]._get_multialignment()
+            width = self.get_text_width_height_descent(s, prop, ismath)[0]
+            offset = {"left": 0.0, "center": 0.5, "right": 1.0}[align]
+            mtext = _LineAnchor(x + offset * width, self.height - y, {"left": "left"}.get(align, align))
         fonttype = mpl.rcParams["svg.fonttype"]
         mpl.rcParams["svg.fonttype"] = "path" if ismath else "none"
         try:
@@ -52,12 +83,24 @@ class _BookRendererSVG(RendererSVG):
             mpl.rcParams["svg.fonttype"] = fonttype
 
 
+def _draw_lines_anchored(text: Text, draw, renderer) -> None:
+    """Text.draw for a multi-line text, telling `_BookRendererSVG` whose lines it draws."""
+    _DRAWING.append(text)
+    try:
+        draw(renderer)
+    finally:
+        _DRAWING.pop()
+
+
 class FigureCanvas(FigureCanvasSVG):
     """``savefig(..., backend="module://companion.figure_svg")`` writes the book's SVG (see the module)."""
 
     def print_svg(self, filename, *, bbox_inches_restore=None, metadata=None, **_ignored):
         """Draw the figure with `_BookRendererSVG`, then tidy the SVG (`tidy_svg`) and write it."""
         mixed = _words_with_maths(self.figure)
+        multiline = [t for t in self.figure.findobj(Text) if "\n" in t.get_text()]
+        for text in multiline:
+            text.draw = functools.partial(_draw_lines_anchored, text, text.draw)
         buffer = io.StringIO()
         dpi = self.figure.dpi
         self.figure.dpi = 72  # as matplotlib's print_svg: savefig restores it (the tight-bbox pass needs 72 here)
@@ -72,6 +115,8 @@ class FigureCanvas(FigureCanvasSVG):
                 self.figure.draw(renderer)
             renderer.finalize()
         finally:
+            for text in multiline:
+                del text.draw
             for text, (original, gid) in mixed.items():
                 text.set_text(original)
                 text.set_gid(gid)
@@ -120,7 +165,8 @@ def tidy_svg(svg: str, mixed: dict[str, str] | None = None) -> str:
     to the original string of a text that mixes words and maths (`_words_with_maths`): its
     lines are written with maths as tspans and keep their source in ``data-tex``.
     """
-    svg = _FONT_FAMILY.sub("", svg[svg.index("<svg") :]).replace("<svg ", '<svg class="book-figure" ', 1)
+    svg = _FONT_FAMILY.sub("", svg[svg.index("<svg") :]).replace('; "', '"')
+    svg = svg.replace("<svg ", '<svg class="book-figure" ', 1)
     svg = svg.replace(
         "*{stroke-linejoin: round; stroke-linecap: butt}",
         f"*{{stroke-linejoin: round; stroke-linecap: butt}}\n  text{{font-family: {FONT_STACK}}}",

@@ -84,6 +84,18 @@ def test_saving_to_a_file_writes_the_same_svg(tmp_path):
     assert (tmp_path / "f.svg").read_text(encoding="utf-8") == figure_svg(fig)
 
 
+def test_each_line_of_a_multiline_text_is_anchored_as_the_text_is_aligned():
+    fig, ax = plt.subplots()
+    ax.set_title("a long first line\nshort")
+    ax.text(0.5, 0.5, "right\naligned text", ha="right")
+    texts = _texts(figure_svg(fig))
+    first, second = texts["a long first line"], texts["short"]
+    assert "text-anchor: middle" in first.get("style") and first.get("x") == second.get("x")
+    right, aligned = texts["right"], texts["aligned text"]
+    assert "text-anchor: end" in right.get("style") and right.get("x") == aligned.get("x")
+    assert "draw" not in vars(fig.axes[0].title)  # afterwards the figure's texts draw as before
+
+
 def test_tidy_svg_drops_zero_rotations_and_rounds_only_coordinates():
     raw = (
         '<?xml version="1.0"?>\n<svg width="10pt"><defs><style type="text/css">'
