@@ -15,10 +15,18 @@ import matplotlib.pyplot as plt  # noqa: E402
 import pytest  # noqa: E402
 from babel.messages.catalog import Catalog  # noqa: E402
 from babel.messages.pofile import write_po  # noqa: E402
+from docutils import nodes  # noqa: E402
 
 from companion.figure_svg import figure_svg  # noqa: E402
 from companion.plotting import use_book_style  # noqa: E402
-from tools.book_figures import figure_lines, figure_messages, is_book_figure, translate_svg  # noqa: E402
+from tools.book_figures import (  # noqa: E402
+    figure_lines,
+    figure_messages,
+    figure_name,
+    in_notebook_output,
+    is_book_figure,
+    translate_svg,
+)
 from tools.check_figures import (  # noqa: E402
     catalog_problems,
     collisions,
@@ -109,3 +117,12 @@ def test_catalog_problems_report_missing_fuzzy_and_untranslated(tmp_path, svg):
     assert any(p.endswith("fuzzy: 'true {0}, said {1}'") for p in problems)
     assert any(p.endswith("untranslated: 'unused'") for p in problems)
     assert not any("time (ms)" in p for p in problems)
+
+
+def test_notebook_outputs_and_their_figure_names_are_found():
+    output, markdown = nodes.image(uri="a.svg", alt="x"), nodes.image(uri="b.png", alt="y")
+    figure = nodes.figure("", nodes.container("", nodes.container("", output, nb_element="mime_bundle")))
+    figure["names"].append("fig-spirals")
+    nodes.paragraph("", "", markdown)
+    assert in_notebook_output(output) and not in_notebook_output(markdown)
+    assert figure_name(output) == "fig-spirals" and figure_name(markdown) == "without a label"

@@ -4,8 +4,9 @@ The chapters store their figures as SVG whose words are text (companion/figure_s
 extension, loaded by `_config.yml`:
 
 * at ``tools/zh_edition.py update`` (the gettext build) writes each page's figure messages, the
-  words of its figures line by line (numbers as ``{0}``, companion/figure_text.py) and its
-  figures' alt text (``mystnb.image.alt``), into a template ``figures/<page>.pot``; sphinx-intl
+  words of its SVG figures line by line (numbers as ``{0}``, companion/figure_text.py) and the
+  alt text (``mystnb.image.alt``) of every image a cell outputs, which Sphinx's own extraction
+  never sees (myst-nb drops outputs for the gettext builder), into ``figures/<page>.pot``; sphinx-intl
   turns it into ``locale/zh_CN/LC_MESSAGES/figures/<page>.po``, a catalog of its own, so that
   editing a chapter's prose and translating its figures never touch the same file;
 * in a translated build (the Chinese edition) writes a translated copy of each figure, every
@@ -130,6 +131,16 @@ def figure_svg_path(app, node) -> Path | None:
     return path if is_book_figure(path.read_text(encoding="utf-8")) else None
 
 
+def in_notebook_output(node) -> bool:
+    """Whether an image node is a notebook cell's output (myst-nb's mime bundles, which the gettext build drops)."""
+    parent = node.parent
+    while parent is not None:
+        if parent.get("nb_element") == "mime_bundle":
+            return True
+        parent = parent.parent
+    return False
+
+
 def figure_name(node) -> str:
     """The figure's label (``mystnb.figure.name``), or the image's number on the page: context for translators."""
     parent = node.parent
@@ -160,19 +171,27 @@ class FigureWords(SphinxTransform):
         translations = None
         messages = []
         for node in self.document.findall(nodes.image):
+            if not in_notebook_output(node):
+                continue  # images of the pages' own Markdown: Sphinx extracts their alt text itself
+            node["notebook_output"] = True  # for link_full_size, after myst-nb has unwrapped the outputs
             path = figure_svg_path(app, node)
-            if path is None:
-                continue
-            svg = path.read_text(encoding="utf-8")
+            svg = path.read_text(encoding="utf-8") if path else None
             alt, name = node.get("alt", ""), figure_name(node)
             messages += [(alt, f"alt text of figure {name}")] if alt else []
-            messages += [(m, f"words in figure {name}") for m in figure_messages(svg)]
+            messages += [(m, f"words in figure {name}") for m in figure_messages(svg)] if svg else []
             if not translating:
                 continue
             if translations is None:
                 found = catalog_path(app, docname)
                 translations = read_translations(found) if found else {}
-            translated, missing = translate_svg(svg, translations, self.config.language)
+            missing = []
+            if svg:
+                translated, missing = translate_svg(svg, translations, self.config.language)
+                digest = hashlib.sha256(translated.encode("utf-8")).hexdigest()[:32]
+                target = path.with_name(f"{digest}.{self.config.language}.svg")
+                if not target.exists():
+                    target.write_text(translated, encoding="utf-8")
+                node["uri"] = "/" + target.relative_to(app.srcdir).as_posix()
             if alt and translations.get(alt):
                 node["alt"] = translations[alt]
             elif alt:
@@ -183,11 +202,6 @@ class FigureWords(SphinxTransform):
                     "(run tools/zh_edition.py update and translate it)",
                     location=node, type="book_figures", subtype="untranslated",
                 )  # fmt: skip
-            name = hashlib.sha256(translated.encode("utf-8")).hexdigest()[:32]
-            target = path.with_name(f"{name}.{self.config.language}.svg")
-            if not target.exists():
-                target.write_text(translated, encoding="utf-8")
-            node["uri"] = "/" + target.relative_to(app.srcdir).as_posix()
         if not hasattr(self.env, "book_figure_messages"):
             self.env.book_figure_messages = {}
         self.env.book_figure_messages[docname] = messages
@@ -233,10 +247,7 @@ def link_full_size(app, doctree, docname) -> None:
     language = "zh" if (app.config.language or "en").startswith("zh") else "en"
     for node in list(doctree.findall(nodes.image)):
         uri = node.get("uri", "")
-        if not uri.endswith(".svg") or isinstance(node.parent, nodes.reference) or uri not in app.env.images:
-            continue
-        path = Path(app.srcdir, uri)
-        if not path.is_file() or not is_book_figure(path.read_text(encoding="utf-8")):
+        if not node.get("notebook_output") or isinstance(node.parent, nodes.reference) or uri not in app.env.images:
             continue
         href = posixpath.join(images_dir, app.env.images[uri][1])
         reference = nodes.reference("", "", internal=True, refuri=href, reftitle=LINK_TITLE[language])
