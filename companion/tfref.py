@@ -11,7 +11,7 @@ import numpy as np
 
 from companion._checks import check_int
 
-__all__ = ["conv2d_tf", "maxpool2d_tf", "mlp_loss_and_grads_tf", "simple_rnn_tf"]
+__all__ = ["conv2d_tf", "lstm_tf", "maxpool2d_tf", "mlp_loss_and_grads_tf", "simple_rnn_tf"]
 
 
 def _check_mlp_args(params, activation, loss) -> None:
@@ -109,4 +109,31 @@ def simple_rnn_tf(x, h0, params: dict, dy):
     variables = [*rnn.trainable_variables, *dense.trainable_variables]
     grads = tape.gradient(loss, [x, h0, *variables])
     names = ["x", "h0", "W_xh", "W_hh", "b_h", "W_hy", "b_y"]
+    return y.numpy(), {name: np.asarray(g) for name, g in zip(names, grads, strict=True)}
+
+
+def lstm_tf(x, h0, c0, params: dict, dy):
+    """Outputs of keras.layers.LSTM + Dense loaded with ``params``, and gradients of sum(y * dy).
+
+    ``params`` holds W_xh, W_hh, b_h (gates i, f, c, o), W_hy, b_y in the companion's layout,
+    which is Keras' own (kernel, recurrent_kernel, bias). Returns ``(y, grads)`` with grads
+    keyed like ``params`` plus ``x``, ``h0`` and ``c0`` (chapter 4).
+    """
+    import keras
+    import tensorflow as tf
+
+    x, h0, c0 = (tf.constant(a, dtype=tf.float32) for a in (x, h0, c0))
+    lstm = keras.layers.LSTM(params["W_hh"].shape[0], return_sequences=True, dtype="float32")
+    dense = keras.layers.Dense(params["W_hy"].shape[1], dtype="float32")
+    lstm.build(x.shape)
+    dense.build((None, params["W_hh"].shape[0]))
+    lstm.set_weights([params["W_xh"], params["W_hh"], params["b_h"]])
+    dense.set_weights([params["W_hy"], params["b_y"]])
+    with tf.GradientTape() as tape:
+        tape.watch([x, h0, c0])
+        y = dense(lstm(x, initial_state=[h0, c0]))
+        loss = tf.reduce_sum(y * dy)
+    variables = [*lstm.trainable_variables, *dense.trainable_variables]
+    grads = tape.gradient(loss, [x, h0, c0, *variables])
+    names = ["x", "h0", "c0", "W_xh", "W_hh", "b_h", "W_hy", "b_y"]
     return y.numpy(), {name: np.asarray(g) for name, g in zip(names, grads, strict=True)}

@@ -79,5 +79,6 @@ def recall_task(n: int, steps: int, n_symbols: int = 4, n_distractors: int = 4, 
     labels = rng.integers(0, n_symbols, n)
     tokens = n_symbols + rng.integers(0, n_distractors, (n, steps))
     tokens[:, 0] = labels
-    x = np.eye(n_symbols + n_distractors, dtype=np.float32)[tokens]
+    x = np.zeros((n, steps, n_symbols + n_distractors), dtype=np.float32)  # one-hot without an identity matrix
+    np.put_along_axis(x, tokens[..., None], 1.0, axis=2)
     return x, labels

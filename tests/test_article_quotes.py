@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 BOOK = ROOT / "book"
 LOCALE = ROOT / "locale"
 
-ROLE = re.compile(r"\{(article|article-math)\}`([^`]+)`")
+ROLE = re.compile(r"\{(article|article-math|article-code)\}`([^`]+)`")
 DIRECTIVE = re.compile(r"^(`{3,}|:{3,})\{article-code\}[^\n]*\n(.*?)\n\1\s*$", re.DOTALL | re.MULTILINE)
 
 
@@ -75,12 +75,13 @@ def article() -> str:
 
 def test_the_parser_finds_each_kind_of_marker():
     text = (
-        "It says {article}`每个神经元都有输入和输出` and {article-math}`a_i = x_i`.\n\n"
+        "It says {article}`每个神经元都有输入和输出` and {article-math}`a_i = x_i`, {article-code}`Adam(lr=0.001)`.\n\n"
         "```{article-code}\nimport numpy as np\n```\n\n:::{article-code}\n:class: x\nmodel = Sequential()\n:::\n"
     )
     assert quotations(text) == [
         ("article", "每个神经元都有输入和输出"),
         ("article-math", "a_i = x_i"),
+        ("article-code", "Adam(lr=0.001)"),
         ("article-code", "import numpy as np"),
         ("article-code", "model = Sequential()"),
     ]
@@ -94,6 +95,17 @@ def test_an_altered_quotation_is_caught(article):
         ("article-math", r"v_{jk} = v_{jk} - \alpha\delta_j(y_k - d_k)"),
     ]
     assert len(missing_from(article, altered)) == 2
+
+
+def test_the_faq_quotes_each_question_and_the_bibliography_each_reference(article):
+    """The article's five FAQ questions and ten references, each quoted whole on its page."""
+    questions = re.findall(r"^Q: (.+)$", article, re.MULTILINE)
+    references = re.findall(r"^\d+\. (.+)$", article.split("# 参考文献", 1)[1], re.MULTILINE)
+    assert (len(questions), len(references)) == (5, 10)
+    faq = {text for _, text in quotations(page_sources()["faq.md"])}
+    bibliography = {text for _, text in quotations(page_sources()["bibliography.md"])}
+    assert [q for q in questions if q not in faq] == [], "questions the FAQ page does not quote"
+    assert [r for r in references if r not in bibliography] == [], "references the bibliography does not quote"
 
 
 @pytest.mark.parametrize("page", sorted(page_sources()))

@@ -121,15 +121,31 @@ def test_exercise_index_lists_every_exercise_once():
     assert sorted(linked) == sorted(labels), "book/exercises.md must link every exercise label exactly once"
 
 
-def test_every_errata_row_points_somewhere():
-    table = fenced_block((BOOK / "errata.md").read_text(encoding="utf-8"), "list-table")
-    rows = re.split(r"\n\* - ", "\n" + table.split("\n* - ", 1)[1])[1:]
-    assert len(rows) >= 30, "the errata table has lost rows"
-    for row in rows[1:]:  # the first row is the header
-        shown_in = re.split(r"\n  - ", row)[-1]
+def list_table_rows(text: str) -> list[str]:
+    """The rows of every list-table of a MyST page, header rows excluded."""
+    rows = []
+    for table in re.findall(r"```\{list-table\}\n(.*?)\n```", text, re.DOTALL):
+        rows += re.split(r"\n\* - ", "\n" + table.split("\n* - ", 1)[1])[1:]
+    return rows
+
+
+def test_every_errata_row_quotes_the_article_and_points_somewhere():
+    rows = list_table_rows((BOOK / "errata.md").read_text(encoding="utf-8"))
+    assert len(rows) >= 30, "the errata tables have lost rows"
+    for row in rows:
+        said, _, shown_in = re.split(r"\n  - ", row)
+        assert re.search(r"\{article(-math|-code)?\}`", said), f"errata row that quotes nothing: {row[:80]!r}"
         assert "](" in shown_in or "{term}" in shown_in, f"errata row without a link: {row[:80]!r}"
-        if "not yet shown" in shown_in.lower():
-            assert shown_in.startswith("Not yet shown in the book"), row[:80]
+
+
+def test_the_articles_ten_references_are_listed_with_their_correction():
+    text = (BOOK / "bibliography.md").read_text(encoding="utf-8")
+    rows = list_table_rows(text[text.index("## The article's references") :])
+    assert len(rows) == 10
+    for row in rows:
+        printed, wrong, correct = re.split(r"\n  - ", row)
+        assert printed.startswith("{article}`"), row[:80]
+        assert wrong.strip() and "{cite:t}`" in correct, row[:80]
 
 
 def test_appendices_are_in_the_toc():

@@ -98,12 +98,12 @@ def test_intro_colab_cell_installs_the_companion_from_the_configured_repository(
     assert '%pip install "nnbook-companion[tf,explain] @ git+https://github.com/{repo}"' in intro
 
 
-def test_colab_install_has_the_same_bounds_as_requirements_txt():
-    """The Colab cell installs pyproject's dependencies and extras: they must not drift from requirements.txt."""
+def test_colab_install_has_the_same_bounds_as_requirements_in():
+    """The Colab cell installs pyproject's dependencies and extras: they must not drift from requirements.in."""
     project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
     extras = project["optional-dependencies"]
     declared = project["dependencies"] + extras["tf"] + extras["explain"]
-    lines = (ROOT / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    lines = (ROOT / "requirements.in").read_text(encoding="utf-8").splitlines()
     pinned = {str(Requirement(line.split("#")[0])) for line in lines if line.strip() and line[0] not in "#-"}
     assert {str(Requirement(line)) for line in declared} <= pinned
 

@@ -275,3 +275,41 @@ def test_a_manifest_without_its_model_file_names_the_fix(tmp_path):
     shutil.copy(REFERENCE_DIR / "improved_cnn.json", tmp_path / "improved_cnn.json")
     with pytest.raises(FileNotFoundError, match=r"improved_cnn\.keras is missing: reinstall the companion package"):
         reference_mnist_cnn(tmp_path)
+
+
+def test_the_article_recipe_runs_are_the_articles_program():
+    """Chapter 5 quotes these runs as the article's result: its settings, five seeds, ten epochs on the test set."""
+    from companion.models import article_recipe_runs
+
+    runs = article_recipe_runs()
+    for label in ("normal", "perturbed"):
+        seeds = [run["seed"] for run in runs[label]["runs"]]
+        assert len(seeds) >= 5 and len(set(seeds)) == len(seeds), label
+        for run in runs[label]["runs"]:
+            assert (run["epochs"], run["batch_size"], run["learning_rate"]) == (10, 128, 0.001)
+            assert len(run["val_accuracy_per_epoch"]) == 10
+            # validation_data was the test set: the last epoch's score is the test accuracy
+            assert run["val_accuracy_per_epoch"][-1] == run["test_accuracy"]
+            assert 0.9 < run["test_accuracy"] < 1
+
+
+def test_the_article_benchmark_uses_the_articles_settings():
+    """benchmarks/bench_article_recipe.py trains with the article's epochs, batch size and learning rate."""
+    import sys
+    from pathlib import Path
+
+    from tools.book_article import article_path
+
+    benchmarks = Path(__file__).resolve().parents[1] / "benchmarks"
+    sys.path.insert(0, str(benchmarks))
+    try:
+        from bench_article_recipe import ARTICLE
+    finally:
+        sys.path.remove(str(benchmarks))
+    assert ARTICLE == {"epochs": 10, "batch_size": 128, "learning_rate": 0.001}
+    path = article_path(Path(__file__).resolve().parents[1])
+    if not path.is_file():
+        pytest.skip(f"the article's text is not at {path} (set ARTICLE_PATH)")
+    article = path.read_text(encoding="utf-8")
+    assert "Adam(lr=0.001)" in article
+    assert "epochs=10, batch_size=128, validation_data=(x_test, y_test)" in article

@@ -19,11 +19,15 @@ VENUE_FIELDS = ("journal", "booktitle", "publisher", "institution", "school", "h
 IDENTIFIER_FIELDS = ("doi", "eprint", "url")
 # {cite}`a,b`, {cite:p}`a`, {cite:t}`a`, {cite:ps}`a` ... as MyST writes them. Code spans are
 # matched too, left to right, so that a role shown as code (``{cite}``) is not taken for one.
-CITE_ROLE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`|``.*?``|`[^`]*`", re.DOTALL)
+CITE_ROLE = re.compile(r"\{cite(?::[a-z]+)?\}`([^`]+)`|``[^\n]*?``|`[^`\n]*`")
+
+
+FENCE_LINE = re.compile(r"^[ \t]*(`{3,}|:{3,}).*$", re.MULTILINE)  # a directive's fence is not a code span
 
 
 def citations(text: str) -> list[str]:
     """The keys cited in ``text``, in order."""
+    text = FENCE_LINE.sub("", text)
     return [key.strip() for m in CITE_ROLE.finditer(text) if m.group(1) for key in m.group(1).split(",")]
 
 
@@ -83,3 +87,29 @@ def test_every_citation_has_an_entry():
 def test_citations_reads_roles_and_skips_code():
     text = "see {cite:p}`a2020, b2021` and `x` {cite:t}`c1999`, {cite}`d2000`; the `{cite}` role, ``{cite}`e` ``"
     assert citations(text) == ["a2020", "b2021", "c1999", "d2000"]
+    table = "```{list-table}\n* - {article}`x`\n  - {cite:t}`f2001`\n```\n\n```python\nx = 1\n```\n{cite:p}`g2002`"
+    assert citations(table) == ["f2001", "g2002"]
+
+
+def chapter_lists() -> dict[str, set[str]]:
+    """The keys the bibliography page lists under each chapter ('[Chapter 3](ch3_….ipynb)' items)."""
+    text = (ROOT / "book" / "bibliography.md").read_text(encoding="utf-8")
+    section = text.split("## Works cited, chapter by chapter", 1)[1].split("\n## ", 1)[0]
+    lists = {}
+    for item in re.split(r"\n- ", section)[1:]:
+        page = re.search(r"\]\(([\w]+\.ipynb)\)", item)
+        if page:
+            lists[page.group(1)] = set(citations(item))
+    return lists
+
+
+def test_each_chapter_list_on_the_bibliography_page_is_complete():
+    """Every work a chapter cites is listed under that chapter on the bibliography page, and nothing else."""
+    lists = chapter_lists()
+    texts = page_texts()
+    chapters = sorted(p for p in texts if p.startswith("ch") and p.endswith(".ipynb"))
+    assert sorted(lists) == chapters, "the bibliography page needs one list per chapter"
+    for chapter in chapters:
+        cited = set(citations(texts[chapter]))
+        missing, extra = sorted(cited - lists[chapter]), sorted(lists[chapter] - cited)
+        assert not missing and not extra, f"{chapter}: list lacks {missing}, lists uncited {extra}"

@@ -75,3 +75,16 @@ def test_sine_sequences_targets_are_the_next_clean_value():
 def test_bad_arguments_are_named(call, error, match):
     with pytest.raises(error, match=match):
         call()
+
+
+def test_recall_task_allocates_only_what_its_result_needs():
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        x, _ = recall_task(n=2, steps=3, n_symbols=30000, n_distractors=4, seed=0)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert x.shape == (2, 3, 30004) and np.all(x.sum(axis=2) == 1.0)
+    assert peak < 2 * x.nbytes + 100_000  # a 30004 x 30004 identity matrix took 3.4 GiB

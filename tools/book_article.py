@@ -8,7 +8,8 @@ pages and, unchanged, in the Chinese catalogs:
   (``<q lang="zh-CN" class="article-quote">``), followed in the English text by a translation;
 - ``{article-math}`v_{jk} = v_{jk} + \\alpha\\delta_j(y_k - d_k)``` — a formula, typeset,
   exactly as the article's TeX writes it;
-- a ``{article-code}`` directive — lines of the article's program, shown as code.
+- ``{article-code}`optimizer=Adam(lr=0.001)``` — a piece of the article's code, inline;
+- a ``{article-code}`` directive — lines of the article's program, shown as a code block.
 
 `tests/test_article_quotes.py` checks that each marked text occurs in the article, character
 for character. When the article's file is at hand (``ARTICLE_PATH``, else
@@ -80,6 +81,15 @@ def article_math_role(name, rawtext, text, lineno, inliner, options=None, conten
     return [node], []
 
 
+def article_code_role(name, rawtext, text, lineno, inliner, options=None, content=None):
+    """``{article-code}`…``: a piece of the article's code, inline."""
+    _check(inliner, text, lineno)
+    node = article_quote(rawtext, "", classes=["article-quote", "article-code"], kind="code")
+    node["hint"] = _hint(inliner.document)
+    node += nodes.literal(text, text)
+    return [node], []
+
+
 class ArticleCode(Directive):
     """Lines of the article's program, shown as it prints them."""
 
@@ -124,5 +134,6 @@ def setup(app):
     )
     app.add_role("article", article_role)
     app.add_role("article-math", article_math_role)
+    app.add_role("article-code", article_code_role)
     app.add_directive("article-code", ArticleCode)
     return {"parallel_read_safe": True, "parallel_write_safe": True}
