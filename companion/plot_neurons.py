@@ -70,15 +70,15 @@ def plot_fi_curve(currents, simulated, analytic_currents, analytic, threshold):
 
 def plot_fi_curves(currents, curves: dict, rheobase: float, marks=()):
     """Several f-I curves on one axis, each with dots at the currents ``marks`` (chapter 1, §1.4)."""
-    fig, ax = plt.subplots(figsize=(6, 3.6))
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.6))
     for i, (label, rates) in enumerate(curves.items()):
-        ax.plot(currents, rates, color=f"C{i}", label=label)
+        ax.plot(currents, rates, color=f"C{i}", ls=LINE_STYLES[i % 3], lw=1.6, label=label)  # ":" marks the rheobase
         if len(marks):
-            ax.plot(marks, np.interp(marks, currents, rates), "o", color=f"C{i}", ms=4)
+            ax.plot(marks, np.interp(marks, currents, rates), "o", color=f"C{i}", ms=5)
     ax.axvline(rheobase, color="0.5", ls=":", lw=1, label="rheobase")
     ax.set_xlabel("input current I (nA)")
     ax.set_ylabel("firing rate (Hz)")
-    ax.legend(fontsize=8)
+    ax.legend()
     fig.tight_layout()
     return fig
 

@@ -53,7 +53,7 @@ def plot_data_curves(sizes, test_error, noise_levels, noisy_error):
     noise_levels, noisy_error = 100 * np.asarray(noise_levels, float), np.asarray(noisy_error, float)
     if test_error.shape[1:] != sizes.shape or noisy_error.shape[1:] != noise_levels.shape:
         raise ValueError("test_error must be (seeds, sizes) and noisy_error (seeds, noise levels)")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(7.6, 3.3), gridspec_kw={"width_ratios": [3, 2]})
+    fig, (left, right) = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.3), gridspec_kw={"width_ratios": [3, 2]})
     for errors in test_error:
         left.plot(sizes, errors, "o", color="C0", alpha=0.35, markersize=4)
     left.plot(sizes, test_error.mean(axis=0), "-", color="C0", label="mean of the seeds")

@@ -32,11 +32,12 @@ from companion.plot_neurons import (  # noqa: E402
     draw_graph,
     plot_activations,
     plot_fi_curve,
+    plot_fi_curves,
     plot_membrane_trace,
     plot_perceptron_runs,
     plot_raster,
 )
-from companion.plot_outlook import plot_learning_curve  # noqa: E402
+from companion.plot_outlook import plot_data_curves, plot_learning_curve, plot_membership  # noqa: E402
 from companion.plot_rnn import plot_jacobian_norms, plot_sequence_prediction  # noqa: E402
 from companion.plot_training import (  # noqa: E402
     plot_computational_graph,
@@ -116,14 +117,24 @@ FIGURES = {
     "class_counts_bar": lambda: class_counts_bar({"train": np.full(10, 6000), "test": np.full(10, 1000)}),
     "membrane_trace": _membrane,
     "raster": lambda: plot_raster(rng.random((5000, 8)) < 0.01, 0.1, labels=[f"{m:.1f} nA" for m in range(8)]),
+    "fi_curves": lambda: plot_fi_curves(
+        np.linspace(1, 7, 61),
+        {
+            "LIF, t_ref = 2 ms": np.linspace(0, 150, 61),
+            "LIF, t_ref = 0": np.linspace(0, 250, 61),
+            "ReLU, equal to t_ref = 0 at 2 I_rh": np.linspace(0, 300, 61),
+        },
+        1.5,
+        marks=[3.0, 6.0],
+    ),  # fmt: skip
     "fi_curve": lambda: plot_fi_curve([1, 2, 3], [0, 40, 80], np.linspace(1, 3, 50), np.linspace(0, 80, 50), 1.5),
     "activations": lambda: plot_activations(["step", "sigmoid", "tanh", "relu"]),
     "perceptron_runs": _perceptron,
     "draw_graph": _graph,
     "computational_graph": lambda: plot_computational_graph(
         {
-            "W": "∂L/∂W = [[-0.5, 1], [-1, 2]]",
-            "b": "∂L/∂b = [-0.5, 1]",
+            "W_1": "∂L/∂W_1 = [[-0.5, 1], [-1, 2]]",
+            "b_1": "∂L/∂b_1 = [-0.5, 1]",
             "z": "z = [2, 0.5]\n∂L/∂z = [-0.5, 1]",
             "h": "h = [2, 0.5]\n∂L/∂h = [-0.5, 1]",
         }  # fmt: skip
@@ -162,6 +173,18 @@ FIGURES = {
     "learning_curve": lambda: plot_learning_curve(
         [250, 1000, 4000, 16000], [22, 14, 11, 7], [0.67, 0.56, 0.51, 0.52], 0.23, 80.0
     ),  # fmt: skip
+    "data_curves": lambda: plot_data_curves(
+        [250, 500, 1000, 2000, 4000, 8000, 16000],
+        18 - np.log2(np.arange(1, 8)) - rng.random((3, 7)),
+        [0.0, 0.1, 0.2, 0.4],
+        10 + 12 * np.array([0.0, 0.1, 0.2, 0.4]) + rng.random((3, 4)),
+    ),
+    "membership": lambda: plot_membership(
+        [250, 500, 1000, 2000],
+        0.6 - 0.02 * np.arange(4) + 0.01 * rng.random((3, 4)),
+        np.full(4, 0.47),
+        np.full(4, 0.53),
+    ),  # fmt: skip
 }
 
 
@@ -182,9 +205,9 @@ def test_figure_fits_the_column_with_text_of_at_least_10_pt(name):
     assert min(sizes, default=MIN_FONT_SIZE) >= MIN_FONT_SIZE
 
 
-def _legend_handles(fig):
-    legends = [ax.get_legend() for ax in fig.axes if ax.get_legend()] + list(fig.legends)
-    return [handle for legend in legends for handle in legend.legend_handles]
+def _legends(fig):
+    """The legends of a figure: each axis's own and the figure's."""
+    return [ax.get_legend() for ax in fig.axes if ax.get_legend()] + list(fig.legends)
 
 
 def _look(handle) -> tuple:
@@ -199,8 +222,9 @@ def _look(handle) -> tuple:
 
 @pytest.mark.parametrize("name", FIGURES)
 def test_legend_entries_differ_in_more_than_colour(name):
-    looks = [_look(h) for h in _legend_handles(FIGURES[name]())]
-    assert len(looks) == len(set(looks)), looks
+    for legend in _legends(FIGURES[name]()):  # a legend's entries; panels have legends of their own
+        looks = [_look(h) for h in legend.legend_handles]
+        assert len(looks) == len(set(looks)), looks
 
 
 @pytest.mark.parametrize("name", FIGURES)
@@ -246,3 +270,39 @@ def test_hide_frame_leaves_no_spine_and_no_tick():
     hide_frame(ax)
     assert not any(s.get_visible() for s in ax.spines.values())
     assert not ax.get_xticks().size and not ax.get_yticks().size
+
+
+def _called_plot_functions(build) -> set[str]:
+    """Names of the functions of companion/plot*.py that building a figure calls."""
+    import sys
+
+    called = set()
+
+    def profile(frame, event, _arg):
+        if event == "call" and "companion/plot" in frame.f_code.co_filename.replace("\\", "/"):
+            called.add(frame.f_code.co_name)
+
+    sys.setprofile(profile)
+    try:
+        plt.close(build())
+    finally:
+        sys.setprofile(None)
+    return called
+
+
+def test_every_plot_function_is_checked():
+    """Every public function of companion/plot_*.py and companion/plotting.py that draws is in FIGURES."""
+    import importlib
+    import pkgutil
+
+    import companion
+
+    drawn = set().union(*(_called_plot_functions(build) for build in FIGURES.values()))
+    for info in pkgutil.iter_modules(companion.__path__):
+        if not info.name.startswith("plot"):
+            continue
+        module = importlib.import_module(f"companion.{info.name}")
+        drawing = {
+            n for n in module.__all__ if n.startswith(("plot_", "draw_")) or n in ("digit_grid", "class_counts_bar")
+        }
+        assert drawing <= drawn, f"companion.{info.name}: {sorted(drawing - drawn)} have no entry in FIGURES"
