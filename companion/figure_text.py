@@ -34,6 +34,8 @@ _NAME = re.compile(r"(?<![A-Za-z])(?:" + "|".join(re.escape(n) for n in (*NAMES,
 _LATIN_WORD = re.compile(r"[A-Z]{2,}(?![a-z])|[A-Za-z][a-z]+")
 # Quoted text is a name from the code, such as Keras' padding "valid": it stays as it is.
 _QUOTED = re.compile(r"“[^”]*”|‘[^’]*’|\"[^\"]*\"|`[^`]*`")
+# A symbol with a subscript written in plain text, such as t_ref, I_rh or V_th: maths, not a word.
+_SUBSCRIPTED = re.compile(r"(?<![A-Za-z0-9_])[A-Za-z]_[A-Za-z0-9]+(?![A-Za-z0-9_])")
 
 
 def _outside_math(text: str, replace) -> str:
@@ -71,8 +73,8 @@ def fill(template_text: str, numbers: list[str]) -> str:
 
 
 def latin_words(text: str) -> list[str]:
-    """The words of ``text`` in Latin letters, leaving out maths, quoted code names, names and units."""
-    plain = _NAME.sub(" ", _QUOTED.sub(" ", MATH.sub(" ", text)))
+    """The words of ``text`` in Latin letters, leaving out maths, symbols such as t_ref, quoted names and units."""
+    plain = _NAME.sub(" ", _SUBSCRIPTED.sub(" ", _QUOTED.sub(" ", MATH.sub(" ", text))))
     return _LATIN_WORD.findall(plain)
 
 

@@ -56,6 +56,9 @@ def test_placeholders_in_the_figure_or_missing_numbers_are_errors():
         ("“valid” 填充", []),  # a quoted name from the code
         ("xW + b", []),  # a product of symbols, not a word
         ("GPU time", ["GPU", "time"]),
+        ("LIF, t_ref = 2 ms", []),  # a subscripted symbol in plain text
+        ("ReLU, equal to t_ref = 0 at 2 I_rh", ["equal", "to", "at"]),
+        ("max_norm", ["max", "norm"]),  # a code name of whole words is not one symbol
     ],
 )
 def test_words_are_latin_words_that_are_not_names_units_or_maths(text, words):
