@@ -1,6 +1,7 @@
 """`python -m companion.doctor`: can this machine run the book? Each check says what to fix.
 
-Checks Python, each dependency's version against `requirements.in`'s bounds, Keras'
+Checks Python, each dependency's version against `requirements.in`'s bounds (and, as a warning,
+against the lock `requirements.txt` that CI tested), Keras'
 configuration (backend, float type, image layout), MNIST (`MNIST_PATH`, Keras' cache), the
 shipped reference model's SHA-256, and the memory the chapters need. Fast and side-effect
 free: it reads package metadata and configuration files and never imports TensorFlow. Used in
@@ -34,6 +35,7 @@ OK, WARN, FAIL = "ok", "warn", "FAIL"
 PACKAGE = "nnbook-companion"
 TESTED_PYTHON = (3, 11)
 REQUIREMENTS = Path(__file__).resolve().parents[1] / "requirements.in"  # the ranges, in a clone
+LOCK = Path(__file__).resolve().parents[1] / "requirements.txt"  # the versions CI passed with, in a clone
 REFERENCE_MANIFEST = REFERENCE_DIR / MANIFEST_NAME
 # Every chapter's kernel peaks below 1.2 GiB (1.3 GB; benchmarks/results.json), plus the Jupyter server.
 MEMORY_NEEDED_GB = 1.5
@@ -159,6 +161,25 @@ def check_dependencies(path: Path | None = REQUIREMENTS) -> list[Finding]:
         if not requirement.specifier.contains(installed, prereleases=True):
             problems.append(Finding(FAIL, f"{requirement.name} {installed} is outside {requirement.specifier}", wanted))
     return problems or [Finding(OK, f"{len(found)} packages within the bounds of {source}")]
+
+
+def check_lock(path: Path | None = None, installed=None) -> Finding:
+    """The installed versions against the lock (requirements.txt): a warning names each package that differs."""
+    from companion.lockfile import differences, installed_version
+
+    path = LOCK if path is None else path
+    if not path.is_file():
+        return Finding(OK, "no lock file (requirements.txt) beside the package: versions checked against ranges only")
+    found = differences(path, installed or installed_version)
+    if not found:
+        return Finding(OK, f"every package at the version CI tested ({path.name})")
+    shown = ", ".join(f"{d.name} {d.installed or 'missing'} (locked {d.locked})" for d in found[:5])
+    more = f" and {len(found) - 5} more" if len(found) > 5 else ""
+    return Finding(
+        WARN,
+        f"{len(found)} package(s) differ from the versions CI tested: {shown}{more}",
+        f"pip install -r {path.name} gives the tested versions; other versions may move printed numbers",
+    )
 
 
 def keras_config_file() -> Path:
@@ -306,8 +327,8 @@ def check_memory(available_gb: float | None = None) -> Finding:
 
 
 # Every check, in the order a reader would fix them; each returns a Finding or a list of Findings.
-CHECKS = ("check_python", "check_dependencies", "check_keras_backend", "check_mnist", "check_reference_model",
-          "check_memory")  # fmt: skip
+CHECKS = ("check_python", "check_dependencies", "check_lock", "check_keras_backend", "check_mnist",
+          "check_reference_model", "check_memory")  # fmt: skip
 
 
 def run_checks() -> list[Finding]:

@@ -218,18 +218,54 @@ def test_checks_run_in_the_order_a_reader_fixes_them(monkeypatch):
     assert doctor.CHECKS == (
         "check_python",
         "check_dependencies",
+        "check_lock",
         "check_keras_backend",
         "check_mnist",
         "check_reference_model",
         "check_memory",
     )
-    names = ["check_python", "check_keras_backend", "check_mnist", "check_reference_model", "check_memory"]
+    names = [
+        "check_python",
+        "check_lock",
+        "check_keras_backend",
+        "check_mnist",
+        "check_reference_model",
+        "check_memory",
+    ]
     for name in names:
         monkeypatch.setattr(doctor, name, lambda name=name: doctor.Finding(OK, name))
     monkeypatch.setattr(
         doctor, "check_dependencies", lambda: [doctor.Finding(OK, "dep 1"), doctor.Finding(OK, "dep 2")]
     )
     assert [f.what for f in doctor.run_checks()] == [names[0], "dep 1", "dep 2", *names[1:]]
+
+
+def test_lock_differences_are_a_warning_naming_each_package(tmp_path):
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("numpy==2.0.0\nkeras==3.5.0\nshap==0.46.0\n")
+    versions = {"numpy": "2.0.0", "keras": "3.6.0", "shap": None}
+    finding = doctor.check_lock(lock, installed=versions.get)
+    assert finding.status == WARN
+    assert "2 package(s)" in finding.what
+    assert "keras 3.6.0 (locked 3.5.0)" in finding.what and "shap missing (locked 0.46.0)" in finding.what
+    assert "numpy" not in finding.what
+    assert "pip install -r requirements.txt" in finding.fix
+
+
+def test_lock_matched_or_absent_is_ok(tmp_path):
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("numpy==2.0.0\n")
+    assert doctor.check_lock(lock, installed={"numpy": "2.0.0"}.get).status == OK
+    assert doctor.check_lock(tmp_path / "missing.txt").status == OK
+
+
+def test_a_lock_that_is_no_lock_is_a_fail_line_naming_it(monkeypatch, tmp_path):
+    lock = tmp_path / "requirements.txt"
+    lock.write_text("numpy>=2\n")
+    monkeypatch.setattr(doctor, "CHECKS", ("check_lock",))
+    monkeypatch.setattr(doctor, "LOCK", lock)
+    [finding] = doctor.run_checks()
+    assert finding.status == FAIL and "is not 'name==version'" in finding.what
 
 
 def test_main_with_only_warnings_is_ready_and_exits_0(monkeypatch, capsys):

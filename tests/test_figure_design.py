@@ -27,7 +27,7 @@ from companion.figure_svg import figure_svg  # noqa: E402
 from companion.neurons import LIFParams, lif_simulate, perceptron_train  # noqa: E402
 from companion.plot_classifier import plot_confusion, plot_keras_history, plot_mistakes, plot_prediction  # noqa: E402
 from companion.plot_cnn import plot_conv_arithmetic, plot_feature_maps, plot_image_row, plot_kernels  # noqa: E402
-from companion.plot_explain import plot_attributions, plot_cascade  # noqa: E402
+from companion.plot_explain import plot_attributions, plot_cascade, plot_references  # noqa: E402
 from companion.plot_neurons import (  # noqa: E402
     draw_graph,
     plot_activations,
@@ -170,6 +170,11 @@ FIGURES = {
     "prediction": lambda: plot_prediction(rng.random((28, 28)), rng.dirichlet(np.ones(10))),
     "attributions": _attributions,
     "cascade": _cascade,
+    "references": lambda: plot_references(
+        rng.random((5, 28, 28)),
+        rng.dirichlet(np.ones(10), size=5),
+        ["black (all 0)", "neutral", "digit (7)", "7 × 7 blur", "blur(4,4), all hidden"],
+    ),
     "learning_curve": lambda: plot_learning_curve(
         [250, 1000, 4000, 16000], [22, 14, 11, 7], [0.67, 0.56, 0.51, 0.52], 0.23, 80.0
     ),  # fmt: skip
