@@ -33,7 +33,8 @@ class Setup(NamedTuple):
 def setup(seed: int = 0, *, tensorflow: bool = False, threads: int = 2) -> Setup:
     """Seed and configure everything a chapter uses (called at the top of every chapter).
 
-    Seeds Python's and NumPy's generators and sets the book's matplotlib style.
+    Seeds Python's and NumPy's generators, sets the book's matplotlib style and, in Jupyter,
+    shows figures as the book's SVG (companion.figure_svg: words as text, one size for the column).
     With ``tensorflow=True`` it also imports TensorFlow with its start-up log lines
     silenced, fixes its thread pools to ``threads`` so that results do not depend on
     how many cores a machine reports, and seeds Keras.
@@ -49,6 +50,7 @@ def setup(seed: int = 0, *, tensorflow: bool = False, threads: int = 2) -> Setup
         raise TypeError(f"tensorflow must be True or False; got {tensorflow!r}")
     import numpy as np
 
+    from companion.figure_svg import use_svg_display
     from companion.plotting import use_book_style
 
     for key, value in _TF_QUIET_ENV.items():
@@ -60,4 +62,5 @@ def setup(seed: int = 0, *, tensorflow: bool = False, threads: int = 2) -> Setup
     random.seed(seed)
     np.random.seed(seed)  # noqa: NPY002 (the legacy global generator that older code and libraries use)
     use_book_style()
+    use_svg_display()
     return Setup(seed=seed, tensorflow=tensorflow, threads=threads if tensorflow else None)

@@ -6,6 +6,8 @@ import matplotlib.pyplot as plt
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+from companion.plotting import FIGURE_WIDTH, MARKERS, text_colour_on
+
 __all__ = ["confusion_matrix", "plot_confusion", "plot_keras_history", "plot_mistakes", "plot_prediction"]
 
 
@@ -20,16 +22,21 @@ def confusion_matrix(y_true, y_pred, n_classes: int = 10) -> np.ndarray:
 
 
 def plot_keras_history(histories: dict):
-    """Training and validation accuracy per epoch for each named Keras ``History.history`` dict."""
-    fig, ax = plt.subplots(figsize=(6.4, 3.6))
+    """Training (dashed, hollow markers) and validation (solid) accuracy per epoch for each named Keras history.
+
+    Each model has its own colour and marker shape, so that the lines do not rely on colour alone.
+    """
+    fig, ax = plt.subplots(figsize=(FIGURE_WIDTH, 3.6))
     for k, (name, history) in enumerate(histories.items()):
         epochs = np.arange(1, len(history["accuracy"]) + 1)
-        ax.plot(epochs, 100 * np.asarray(history["accuracy"]), "--x", color=f"C{k}", label=f"{name}: training")
-        ax.plot(epochs, 100 * np.asarray(history["val_accuracy"]), "-o", color=f"C{k}", label=f"{name}: validation")
+        style = {"color": f"C{k}", "marker": MARKERS[k % len(MARKERS)], "ms": 5}
+        ax.plot(epochs, 100 * np.asarray(history["accuracy"]), ls="--", mfc="white", label=f"{name}: training",
+                **style)  # fmt: skip
+        ax.plot(epochs, 100 * np.asarray(history["val_accuracy"]), ls="-", label=f"{name}: validation", **style)
     ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.set_xlabel("epoch")
     ax.set_ylabel("accuracy (%)")
-    ax.legend(fontsize=8)
+    ax.legend(ncols=2)
     fig.tight_layout()
     return fig
 
@@ -38,11 +45,14 @@ def plot_confusion(matrix: np.ndarray):
     """Confusion matrix with the diagonal left out of the colour scale, so errors stand out."""
     off = matrix.copy()
     np.fill_diagonal(off, 0)
-    fig, ax = plt.subplots(figsize=(5.2, 4.4))
+    fig, ax = plt.subplots(figsize=(5.9, 5.0))
     image = ax.imshow(off, cmap="Reds")
     for i in range(matrix.shape[0]):
         for j in range(matrix.shape[1]):
-            ax.text(j, i, str(matrix[i, j]), ha="center", va="center", fontsize=7, color="k" if i != j else "C0")
+            # blue on the (white) diagonal; on the red shades, black or white, whichever reads better
+            color = "C0" if i == j else text_colour_on(image.cmap(image.norm(off[i, j])))
+            ax.text(j, i, str(matrix[i, j]), ha="center", va="center", color=color,
+                    fontweight="bold" if i == j else "normal")  # fmt: skip
     ax.set_xticks(range(matrix.shape[1]))
     ax.set_yticks(range(matrix.shape[0]))
     ax.set_xlabel("predicted digit")
@@ -58,10 +68,13 @@ def plot_mistakes(images, y_true, probabilities, n: int = 12):
     predicted = probabilities.argmax(axis=1)
     wrong = np.flatnonzero(predicted != y_true)
     order = wrong[np.argsort(-probabilities[wrong, predicted[wrong]])][:n]
-    fig, axes = plt.subplots(2, int(np.ceil(n / 2)), figsize=(1.5 * np.ceil(n / 2), 3.6))
+    n_cols = min(4, n)
+    n_rows = int(np.ceil(n / n_cols))
+    cell = FIGURE_WIDTH / n_cols
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(FIGURE_WIDTH, (cell * 0.72 + 0.5) * n_rows), squeeze=False)
     for ax, i in zip(axes.flat, order, strict=False):
         ax.imshow(images[i].squeeze(), cmap="gray_r")
-        ax.set_title(f"true {y_true[i]}, said {predicted[i]}\n{probabilities[i, predicted[i]]:.0%}", fontsize=8)
+        ax.set_title(f"true {y_true[i]}, said {predicted[i]}\n{probabilities[i, predicted[i]]:.0%}")
         ax.set_axis_off()
     for ax in list(axes.flat)[len(order) :]:
         ax.set_axis_off()
@@ -71,7 +84,7 @@ def plot_mistakes(images, y_true, probabilities, n: int = 12):
 
 def plot_prediction(image, probabilities):
     """One image and the model's probability for each digit."""
-    fig, (ax_img, ax_bar) = plt.subplots(1, 2, figsize=(7, 2.8), width_ratios=[1, 2.2])
+    fig, (ax_img, ax_bar) = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 2.7), width_ratios=[1, 2.2])
     ax_img.imshow(np.asarray(image).squeeze(), cmap="gray_r")
     ax_img.set_axis_off()
     bars = ax_bar.bar(np.arange(10), probabilities, color="0.6")

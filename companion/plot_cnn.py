@@ -7,6 +7,7 @@ import numpy as np
 from matplotlib.patches import Rectangle
 
 from companion.cnn import conv_output_size
+from companion.plotting import FIGURE_WIDTH, hide_frame, wrap_label
 
 __all__ = ["plot_conv_arithmetic", "plot_feature_maps", "plot_image_row", "plot_kernels"]
 
@@ -14,14 +15,15 @@ __all__ = ["plot_conv_arithmetic", "plot_feature_maps", "plot_image_row", "plot_
 def plot_image_row(images, titles, cmap="gray_r", symmetric=None):
     """Images in one row with titles; ``symmetric`` lists indices drawn with a diverging map around 0."""
     symmetric = set(symmetric or [])
-    fig, axes = plt.subplots(1, len(images), figsize=(2.1 * len(images), 2.5))
+    panel = min(2.1, FIGURE_WIDTH / len(images))
+    fig, axes = plt.subplots(1, len(images), figsize=(panel * len(images), panel + 0.55))
     for k, (ax, image, title) in enumerate(zip(np.atleast_1d(axes), images, titles, strict=True)):
         if k in symmetric:
             limit = np.abs(image).max() or 1.0
             ax.imshow(image, cmap="RdBu_r", vmin=-limit, vmax=limit)
         else:
             ax.imshow(image, cmap=cmap)
-        ax.set_title(title, fontsize=9)
+        ax.set_title(wrap_label(title, panel - 0.1))
         ax.set_axis_off()
     fig.tight_layout()
     return fig
@@ -35,28 +37,30 @@ def plot_kernels(w, n_cols: int = 8, title: str = ""):
     n = w.shape[3]
     n_rows = -(-n // n_cols)
     limit = np.abs(w[:, :, 0, :]).max()
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(1.1 * n_cols, 1.1 * n_rows + 0.4))
+    cell = min(1.1, FIGURE_WIDTH / n_cols)
+    fig, axes = plt.subplots(n_rows, n_cols, figsize=(cell * n_cols, cell * n_rows + (0.4 if title else 0.05)))
     for k, ax in enumerate(np.atleast_1d(axes).flat):
         if k < n:
             ax.imshow(w[:, :, 0, k], cmap="RdBu_r", vmin=-limit, vmax=limit)
         ax.set_axis_off()
     if title:
-        fig.suptitle(title, fontsize=10)
-    fig.tight_layout()
+        fig.suptitle(title)
+    fig.tight_layout(pad=0.2, w_pad=0.2, h_pad=0.2)
     return fig
 
 
 def plot_feature_maps(stages: dict, n_channels: int = 8):
     """One row per named stage (e.g. conv, ReLU, pool) showing its first channels for one image."""
-    fig, axes = plt.subplots(len(stages), n_channels, figsize=(1.2 * n_channels, 1.35 * len(stages)), squeeze=False)
+    cell = min(1.2, (FIGURE_WIDTH - 0.3) / n_channels)
+    fig, axes = plt.subplots(len(stages), n_channels, figsize=(cell * n_channels + 0.3, (cell + 0.05) * len(stages)),
+                             squeeze=False)  # fmt: skip
     for row, (name, maps) in zip(axes, stages.items(), strict=True):
         limit = np.abs(maps[..., :n_channels]).max() or 1.0
         for k, ax in enumerate(row):
             ax.imshow(maps[..., k], cmap="RdBu_r", vmin=-limit, vmax=limit)
-            ax.set_xticks([])
-            ax.set_yticks([])
+            hide_frame(ax)
             if k == 0:
-                ax.set_ylabel(name, fontsize=9)
+                ax.set_ylabel(name)
     fig.tight_layout()
     return fig
 
@@ -71,14 +75,14 @@ def _draw_grid(ax, values, title, shaded=None, side=None):
         for j in range(cols):
             grey = shaded is not None and shaded[i, j]
             ax.add_patch(Rectangle((j, rows - 1 - i), 1, 1, facecolor="0.85" if grey else "white", edgecolor="0.4"))
-            ax.text(j + 0.5, rows - 0.5 - i, f"{values[i, j]:g}", ha="center", va="center", fontsize=9,
-                    color="0.45" if grey else "k")  # fmt: skip
+            ax.text(j + 0.5, rows - 0.5 - i, f"{values[i, j]:g}", ha="center", va="center",
+                    color="0.4" if grey else "k")  # fmt: skip
     side = side or max(rows, cols)
     ax.set_xlim(cols / 2 - side / 2 - 0.2, cols / 2 + side / 2 + 0.2)
     ax.set_ylim(rows / 2 - side / 2 - 0.2, rows / 2 + side / 2 + 0.2)
     ax.set_aspect("equal")
     ax.set_axis_off()
-    ax.set_title(title, fontsize=9)
+    ax.set_title(title)
 
 
 def _outline(ax, row, col, height, width, n_rows, color):
@@ -99,7 +103,7 @@ def plot_conv_arithmetic(x, w, cases):
         max(x.shape[axis] + sum(conv_output_size(x.shape[axis], w.shape[axis], c[1], c[2])[1:]) for axis in (0, 1))
         for c in cases
     )
-    fig, axes = plt.subplots(len(cases), 3, figsize=(7.2, 2.2 * len(cases)),
+    fig, axes = plt.subplots(len(cases), 3, figsize=(FIGURE_WIDTH, 2.1 * len(cases)),
                              squeeze=False)  # fmt: skip
     for (ax_in, ax_k, ax_out), (title, stride, padding, out) in zip(axes, cases, strict=True):
         out = np.asarray(out)
@@ -107,9 +111,12 @@ def plot_conv_arithmetic(x, w, cases):
         _, left, right = conv_output_size(x.shape[1], w.shape[1], stride, padding)
         padded = np.pad(x, ((top, bottom), (left, right)))
         shaded = np.pad(np.zeros(x.shape, dtype=bool), ((top, bottom), (left, right)), constant_values=True)
-        _draw_grid(ax_in, padded, f"{title}: input" + (" (zero-padded)" if shaded.any() else ""), shaded, side)
-        _draw_grid(ax_k, w, "kernel", side=side)
-        _draw_grid(ax_out, out, f"output {out.shape[0]} × {out.shape[1]}", side=side)
+        # two short lines rather than one long one: a translation may be wider than the English line
+        titles = [f"{title}:\ninput" + (" (zero-padded)" if shaded.any() else ""), "kernel",
+                  f"output {out.shape[0]} × {out.shape[1]}"]  # fmt: skip
+        _draw_grid(ax_in, padded, titles[0], shaded, side)
+        _draw_grid(ax_k, w, titles[1], side=side)
+        _draw_grid(ax_out, out, titles[2], side=side)
         for j, color in enumerate(WINDOW_COLORS[: out.shape[1]]):
             _outline(ax_in, 0, stride * j, w.shape[0], w.shape[1], padded.shape[0], color)
             _outline(ax_out, 0, j, 1, 1, out.shape[0], color)

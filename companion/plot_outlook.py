@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
+from matplotlib.ticker import FuncFormatter, NullFormatter
+
+from companion.plotting import FIGURE_WIDTH
 
 __all__ = ["plot_data_curves", "plot_learning_curve", "plot_membership"]
 
@@ -11,7 +14,7 @@ __all__ = ["plot_data_curves", "plot_learning_curve", "plot_membership"]
 def plot_learning_curve(sizes, test_error, attack_accuracy, exponent: float, scale: float):
     """Left: test error against training-set size (log-log) with the fitted power law; right: the attack (chapter 7)."""
     sizes = np.asarray(sizes, dtype=float)
-    fig, (left, right) = plt.subplots(1, 2, figsize=(7.6, 3.4))
+    fig, (left, right) = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.2))
     left.loglog(sizes, test_error, "o", label="measured")
     grid = np.geomspace(sizes[0], sizes[-1], 50)
     left.loglog(grid, scale * grid**-exponent, "--", label=f"fit: error ∝ n^-{exponent:.2f}")
@@ -24,6 +27,11 @@ def plot_learning_curve(sizes, test_error, attack_accuracy, exponent: float, sca
     right.set_ylabel("membership attack accuracy")
     right.set_ylim(0.45, 1.0)
     right.legend()
+    plain = FuncFormatter(lambda value, _: f"{value:,.0f}" if value >= 1 else f"{value:g}")  # 1,000 not 10^3
+    for axis in (left.xaxis, left.yaxis, right.xaxis):
+        axis.set_major_formatter(plain)
+        axis.set_minor_formatter(NullFormatter())
+    left.yaxis.set_minor_formatter(plain)  # the error spans less than a decade: label 20, 30, ... too
     fig.tight_layout()
     return fig
 
@@ -45,7 +53,7 @@ def plot_data_curves(sizes, test_error, noise_levels, noisy_error):
     noise_levels, noisy_error = 100 * np.asarray(noise_levels, float), np.asarray(noisy_error, float)
     if test_error.shape[1:] != sizes.shape or noisy_error.shape[1:] != noise_levels.shape:
         raise ValueError("test_error must be (seeds, sizes) and noisy_error (seeds, noise levels)")
-    fig, (left, right) = plt.subplots(1, 2, figsize=(7.6, 3.3), gridspec_kw={"width_ratios": [3, 2]})
+    fig, (left, right) = plt.subplots(1, 2, figsize=(FIGURE_WIDTH, 3.3), gridspec_kw={"width_ratios": [3, 2]})
     for errors in test_error:
         left.plot(sizes, errors, "o", color="C0", alpha=0.35, markersize=4)
     left.plot(sizes, test_error.mean(axis=0), "-", color="C0", label="mean of the seeds")

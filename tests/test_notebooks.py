@@ -54,7 +54,7 @@ def test_notebook_is_stored_executed_and_clean(path):
             assert "<Figure size" not in text or output["output_type"] == "display_data", (
                 f"{path.name} cell {i} shows a Figure repr: end the plotting line with ';'"
             )
-            figures = sum("image/png" in o.get("data", {}) for o in cell["outputs"])
+            figures = sum(any(k.startswith("image/") for k in o.get("data", {})) for o in cell["outputs"])
             assert figures <= 1, f"{path.name} cell {i} shows {figures} figures: one per cell, ending with ';'"
             assert not re.search(r"(/work/|/tmp/|/root/|/home/)", text), f"{path.name} cell {i} stores an absolute path"
 
@@ -72,7 +72,7 @@ def test_notebook_starts_with_setup_and_a_title(path):
 def test_figures_have_captions_and_alt_text(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     for i, cell in enumerate(c for c in nb["cells"] if c["cell_type"] == "code"):
-        if any("image/png" in o.get("data", {}) for o in cell["outputs"]):
+        if any(k.startswith("image/") for o in cell["outputs"] for k in o.get("data", {})):  # PNG or SVG
             meta = cell["metadata"].get("mystnb", {})
             assert meta.get("figure", {}).get("caption"), f"{path.name} code cell {i + 1}: figure without a caption"
             assert meta.get("image", {}).get("alt"), f"{path.name} code cell {i + 1}: figure without alt text"

@@ -13,16 +13,18 @@ import pytest  # noqa: E402
 from companion.plot_explain import plot_attributions, plot_cascade, plot_references  # noqa: E402
 
 
-def test_plot_attributions_draws_one_row_per_image_and_one_column_per_map():
+def test_plot_attributions_draws_one_column_per_image_and_one_row_per_map():
     rng = np.random.default_rng(0)
     images = rng.random((3, 8, 8, 1))
     maps = {"saliency": rng.normal(size=(3, 8, 8, 1)), "IG": rng.normal(size=(3, 8, 8, 1))}
     fig = plot_attributions(images, maps, row_titles=["a", "b", "c"])
-    axes = np.array(fig.axes).reshape(3, 3)
-    assert [ax.get_title() for ax in axes[0]] == ["image", "saliency", "IG"]
-    assert axes[1, 0].get_ylabel() == "b"
-    signed = axes[0, 2].images[0]
+    axes = np.array(fig.axes).reshape(3, 3)  # rows: the image, then each map; columns: the images
+    assert [ax.get_ylabel() for ax in axes[:, 0]] == ["image", "saliency", "IG"]
+    assert [ax.get_title() for ax in axes[0]] == ["a", "b", "c"]
+    np.testing.assert_array_equal(axes[0, 1].images[0].get_array(), images[1].squeeze())
+    signed = axes[2, 0].images[0]
     assert signed.get_clim()[0] == -signed.get_clim()[1]  # signed maps are centred on zero
+    np.testing.assert_array_equal(signed.get_array(), maps["IG"][0].squeeze())
     plt.close(fig)
 
 
