@@ -20,7 +20,9 @@ Steps (``--only`` picks some; the others keep their earlier results in the file)
 - ``pytest``: the README's test command, ``pytest --nbval``, once.
 
 Each step runs in its own process so that none inherits another's memory. The results go to
-``benchmarks/results.json`` with the machine's CPU model, core count and library versions;
+``benchmarks/results.json`` (or ``--out``, checked before anything runs) with the machine's
+CPU model, core count and library versions, written after every step (all or nothing), so a
+step that fails or a run that is interrupted keeps what was measured before it;
 the book's appendix "What it costs to run" and each chapter's cost line are rendered from it
 at build time (``tools/book_costs.py``). The driver then compares every figure with its target
 and exits with status 1, naming each one missed.
@@ -200,15 +202,63 @@ def missed_targets(results: dict) -> list[str]:
     return missed
 
 
-def main() -> None:
+def write_results(results: dict, out: Path) -> None:
+    """Write ``results`` to ``out`` all or nothing (a temporary file beside it, then renamed over it)."""
+    out = out.resolve()  # a link stays a link
+    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as stream:
+            stream.write(json.dumps(results, indent=2) + "\n")
+        os.replace(tmp, out)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def earlier_results(out: Path) -> dict:
+    """What ``out`` already holds (its steps are kept), {} if it does not exist; ValueError if it is unusable."""
+    if not out.exists():
+        return {}
+    if out.is_dir():
+        raise ValueError(f"--out {out} is a directory; give a file name such as {out / 'results.json'}")
+    try:
+        results = json.loads(out.read_bytes().decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"--out {out} exists but is not a results file (not UTF-8 JSON: {exc}); move it away "
+                         "or choose another path") from None  # fmt: skip
+    except OSError as exc:
+        raise ValueError(f"--out {out} cannot be read ({exc.strerror or exc})") from None
+    if not isinstance(results, dict):
+        raise ValueError(f"--out {out} exists but is not a results file (a JSON object); choose another path")
+    return results
+
+
+def check_writable(out: Path) -> None:
+    """ValueError unless results can be written to ``out`` (checked before hours of measuring)."""
+    if not out.parent.is_dir():
+        raise ValueError(f"--out {out}: the folder {out.parent} does not exist; create it or choose another path")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".probe")
+    except OSError as exc:
+        raise ValueError(f"--out {out}: cannot write in {out.parent} ({exc.strerror or exc})") from None
+    os.close(fd)
+    Path(tmp).unlink()
+
+
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="+", choices=STEPS, default=list(STEPS))
     parser.add_argument("--reps", type=int, default=3, help="executions of each chapter (default 3)")
-    parser.add_argument("--out", type=Path, default=RESULTS)
-    args = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=RESULTS, help="results file (default benchmarks/results.json)")
+    args = parser.parse_args(argv)
     if args.reps < 1:
         parser.error("--reps must be at least 1")
-    results = json.loads(args.out.read_text(encoding="utf-8")) if args.out.exists() else {}
+    args.out = args.out.absolute()
+    try:
+        results = earlier_results(args.out)
+        check_writable(args.out)
+    except ValueError as exc:
+        parser.error(str(exc))
     steps = {
         "notebooks": lambda: run_notebooks(args.reps),
         "mnist": run_mnist,
@@ -217,19 +267,30 @@ def main() -> None:
         "build": run_build,
         "pytest": run_pytest,
     }
-    results["machine"] = machine()
+    try:
+        results["machine"] = machine()
+    except (RuntimeError, ValueError) as exc:
+        print(f"could not record the machine ({exc}); measuring anyway", file=sys.stderr)
     results["date"] = date.today().isoformat()
     results["targets"] = TARGETS
+    failed = []
     for step in args.only:
         print(f"{step} ...", flush=True)
-        results[step] = steps[step]()
+        try:
+            results[step] = steps[step]()
+        except (RuntimeError, OSError, ValueError, KeyError) as exc:
+            failed.append(step)
+            print(f"step {step} failed; the other steps go on: {exc}", file=sys.stderr, flush=True)
+            continue
         results.setdefault("measured_on", {})[step] = date.today().isoformat()
-        args.out.write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
+        write_results(results, args.out)
     missed = missed_targets(results)
     print(f"results written to {args.out.relative_to(ROOT) if args.out.is_relative_to(ROOT) else args.out}")
     for line in missed:
         print(f"MISSED: {line}")
-    sys.exit(1 if missed else 0)
+    for step in failed:
+        print(f"FAILED: step {step} (its earlier result, if any, is kept)")
+    sys.exit(1 if missed or failed else 0)
 
 
 if __name__ == "__main__":

@@ -17,6 +17,7 @@ import numpy as np
 __all__ = [
     "as_float_array",
     "check_batch",
+    "check_bool",
     "check_finite",
     "check_float_dtype",
     "check_int",
@@ -83,6 +84,13 @@ def check_int(name: str, value, minimum: int | None = 1, maximum: int | None = N
     return value
 
 
+def check_bool(name: str, value) -> bool:
+    """``value`` as a Python bool; anything else (the string "no", 0, None) is refused, not read as true or false."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False; got {value!r} ({type(value).__name__})")
+    return bool(value)
+
+
 def check_number(name: str, value, positive: bool = False, minimum: float | None = None) -> float:
     """``value`` as a finite Python float (optionally > 0 or >= minimum); booleans and strings are refused."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
@@ -113,7 +121,8 @@ def check_labels(labels, n_classes: int, n: int | None = None, name: str = "labe
     """Integer class labels of shape (n,) in [0, n_classes), as an array; the first bad one is named."""
     labels = np.asarray(labels)
     if labels.dtype.kind not in "ui":
-        raise TypeError(f"{name} must be integer class indices; got dtype {labels.dtype}")
+        empty = " (an empty list reads as float: pass np.array([], dtype=int))" if labels.size == 0 else ""
+        raise TypeError(f"{name} must be integer class indices; got dtype {labels.dtype}{empty}")
     if n is not None and labels.ndim == 2 and labels.shape == (n, n_classes):
         raise ValueError(f"{name} must be ({n},) class indices, not one-hot rows; got shape {labels.shape}")
     if labels.ndim != 1 or (n is not None and labels.shape[0] != n):

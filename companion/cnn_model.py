@@ -45,11 +45,10 @@ class NumpyCNN(Classifier):
             "W_dense": init_weights(pooled, n_classes, "xavier", rng, dtype),
             "b_dense": np.zeros(n_classes, dtype=dtype),
         }
-        self._cache = None
 
     # Chapter 3 prints this method: it stays within the book's 77 columns.
-    def forward(self, x):
-        """Logits for a batch of images (N, H, W, C)."""
+    def forward_train(self, x):
+        """Logits for images (N, H, W, C), and the cache backward needs."""
         x, p = np.asarray(x), self.params
         if x.shape[1:] != self.input_shape:
             shape = ", ".join(map(str, self.input_shape))
@@ -58,13 +57,17 @@ class NumpyCNN(Classifier):
         z, conv_cache = conv2d_forward(x, p["W_conv"], p["b_conv"])
         pooled, pool_cache = maxpool2d_forward(relu(z))
         flat = pooled.reshape(len(x), -1)
-        self._cache = (z, conv_cache, pool_cache, pooled.shape, flat)
-        return dense_forward(flat, p["W_dense"], p["b_dense"])
+        logits = dense_forward(flat, p["W_dense"], p["b_dense"])
+        return logits, (z, conv_cache, pool_cache, pooled.shape, flat)
+
+    def forward(self, x):
+        """Logits for a batch of images (N, H, W, C); keeps nothing."""
+        return self.forward_train(x)[0]
 
     def loss_and_grads(self, x, labels):
         """Mean cross-entropy of a batch and the gradient of every parameter."""
-        loss, dlogits = softmax_cross_entropy(self.forward(x), np.asarray(labels))
-        z, conv_cache, pool_cache, pooled_shape, flat = self._cache
+        logits, (z, conv_cache, pool_cache, pooled_shape, flat) = self.forward_train(x)
+        loss, dlogits = softmax_cross_entropy(logits, np.asarray(labels))
         dflat, dW_dense, db_dense = dense_backward(dlogits, flat, self.params["W_dense"])
         dz = maxpool2d_backward(dflat.reshape(pooled_shape), pool_cache) * relu_prime(z)
         _, dW_conv, db_conv = conv2d_backward(dz, conv_cache)

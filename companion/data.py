@@ -3,7 +3,7 @@
 Sources, in order: the ``path`` argument, the ``MNIST_PATH`` environment variable,
 Keras' cached download (``$KERAS_HOME/datasets/mnist.npz``, default ``~/.keras``),
 and finally Keras' own downloader for readers with internet. Every local file is
-opened without pickle and checked array by array against known SHA-256 hashes.
+opened without pickle and checked array by array against the SHA-256 of each array.
 """
 
 from __future__ import annotations
@@ -29,7 +29,10 @@ __all__ = [
 
 MNIST_ENV_VAR = "MNIST_PATH"
 
-# SHA-256 of each array's raw bytes in C order, as published with the data.
+# SHA-256 of each array's raw bytes in C order. This project computed them from its copy of the
+# MNIST arrays (keys, shapes, dtypes and order as in Keras' mnist.npz); nobody else publishes
+# them. Keras publishes only the SHA-256 of its mnist.npz file, which it checks on download and
+# which changes with the file's compression; these do not, so they identify the arrays in any file.
 MNIST_SHA256 = {
     "x_train": "741c988805d008ac6e4c904b69001ba184c24b2c540a4ef403f4c71b676cf757",
     "y_train": "1feba77c54802fa5339a11837ea4b2866434b83314ec45192930f1df69120c13",
@@ -67,7 +70,7 @@ def _sha256(array: np.ndarray) -> str:
 def verify_mnist_arrays(
     arrays: dict[str, np.ndarray], source: str = "MNIST", advice: str = "download it again"
 ) -> None:
-    """Raise ValueError unless `arrays` are exactly the published MNIST arrays."""
+    """Raise ValueError unless `arrays` are exactly the MNIST arrays (their SHA-256 in `MNIST_SHA256`)."""
     for key, expected_shape in MNIST_SHAPES.items():
         if key not in arrays:
             raise ValueError(f"{source}: missing array {key!r}; found {sorted(arrays)}")
@@ -78,7 +81,7 @@ def verify_mnist_arrays(
             raise ValueError(f"{source}: {key} must have shape {expected_shape}; got {array.shape}")
         if _sha256(array) != MNIST_SHA256[key]:
             raise ValueError(
-                f"{source}: {key} does not match the published SHA-256; the file is "
+                f"{source}: {key} does not match MNIST's SHA-256 (companion.data.MNIST_SHA256); the file is "
                 f"corrupt or not the original MNIST: {advice}"
             )
 

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
+import zipfile
 from pathlib import Path
 
 import numpy as np
 
-from companion._checks import check_int, check_number, check_seed
+from companion._checks import check_finite, check_int, check_labels, check_number, check_seed
 
 __all__ = [
     "IMPROVED_RECIPE",
@@ -24,6 +26,7 @@ __all__ = [
     "improved_model",
     "keras_io_convnet",
     "layer_signature",
+    "manifest_sha256",
     "prepare_images",
     "recipe_runs",
     "reference_manifest",
@@ -168,6 +171,9 @@ def shifted_batches(x, y, batch_size: int, shift: float, seed: int = 0):
     if not (as_bytes or (x.ndim == 4 and x.dtype == np.float32)) or len(x) != len(y):
         raise ValueError(f"expected float32 images (N, height, width, channels) or uint8 images (N, height, "
                          f"width), and N labels; got {x.dtype} {x.shape} and {y.shape}")  # fmt: skip
+    check_labels(y, 2**31, n=len(x), name="y")  # class indices (N,): not one-hot rows, not floats, not negative
+    if not as_bytes:
+        check_finite("x", x)  # NaN pixels would train on silently
     images, labels = tf.constant(x), tf.constant(y)
     order = tf.data.Dataset.range(len(x)).shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
     batches = order.batch(batch_size).map(lambda i: (tf.gather(images, i), tf.gather(labels, i)))
@@ -273,11 +279,60 @@ def article_recipe_runs(directory=None) -> dict:
 def reference_manifest(directory=None) -> dict:
     """What the shipped model is: file, SHA-256, recipe, accuracies, library versions (chapters 5 and 6)."""
     path = Path(directory or REFERENCE_DIR) / REFERENCE_MANIFEST
+    fix = "reinstall the companion package, or recreate the reference model with `python tools/make_reference_model.py`"
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        manifest = json.loads(path.read_bytes().decode("utf-8"))
     except FileNotFoundError:
-        raise FileNotFoundError(f"{path} is missing: reinstall the companion package, or recreate the "
-                                "reference model with `python tools/make_reference_model.py`") from None  # fmt: skip
+        raise FileNotFoundError(f"{path} is missing: {fix}") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ValueError(f"{path} is not a readable manifest (not UTF-8 JSON: {exc}): {fix}") from None
+    if not isinstance(manifest, dict) or not {"file", "sha256"} <= set(manifest):
+        raise ValueError(f"{path} is not a manifest with 'file' and 'sha256': {fix}")
+    name = manifest["file"]
+    if not isinstance(name, str) or not name or Path(name).name != name or name in (".", ".."):
+        raise ValueError(f"{path}: 'file' must name a file in its own folder; got {name!r}: {fix}")
+    return manifest
+
+
+SHA256_HEX = re.compile(r"[0-9a-f]{64}")
+
+
+def manifest_sha256(manifest: dict, where="the manifest") -> str:
+    """The manifest's SHA-256 as 64 lower-case hex digits (upper case and a ``sha256:`` prefix accepted)."""
+    value = manifest["sha256"]
+    digest = value.strip().lower().removeprefix("sha256:") if isinstance(value, str) else ""
+    if not SHA256_HEX.fullmatch(digest):
+        raise ValueError(f"{where}: 'sha256' must be 64 hexadecimal digits (optionally prefixed 'sha256:'); got "
+                         f"{value!r}: recreate it with `python tools/make_reference_model.py`")  # fmt: skip
+    return digest
+
+
+def code_in_keras_file(path) -> list[str]:
+    """What in a .keras file's config.json would run code other than Keras' own layers (names, empty if none).
+
+    A Keras model file names the Python class of every object it holds; the shipped model
+    holds only ``keras.*`` classes. Anything else (``os.system``, a Lambda layer, a custom
+    object) is code the file asks to run.
+    """
+    with zipfile.ZipFile(path) as archive:
+        config = json.loads(archive.read("config.json").decode("utf-8"))
+    found = []
+
+    def walk(node):
+        if isinstance(node, dict):
+            module, name = node.get("module"), node.get("class_name")
+            if isinstance(name, str) and (module is not None or "config" in node):
+                from_keras = isinstance(module, str) and (module == "keras" or module.startswith("keras."))
+                if not from_keras or name in ("Lambda", "__lambda__") or node.get("registered_name") is not None:
+                    found.append(f"{module}.{name}")
+            for child in node.values():
+                walk(child)
+        elif isinstance(node, list):
+            for child in node:
+                walk(child)
+
+    walk(config)
+    return found
 
 
 def layer_signature(model) -> list[tuple[str, dict]]:
@@ -305,11 +360,26 @@ def reference_mnist_cnn(directory=None):
     path = folder / manifest["file"]
     if not path.is_file():
         raise FileNotFoundError(f"{path} is missing: reinstall the companion package")
-    digest = file_sha256(path)
-    if digest != manifest["sha256"]:
-        raise ValueError(f"{path} has SHA-256 {digest[:16]}…, not the manifest's {manifest['sha256'][:16]}…: "
+    wanted, digest = manifest_sha256(manifest, folder / REFERENCE_MANIFEST), file_sha256(path)
+    if digest != wanted:
+        raise ValueError(f"{path} has SHA-256 {digest[:16]}…, not the manifest's {wanted[:16]}…: "
                          "the file is corrupt or was replaced; reinstall the companion package")  # fmt: skip
-    model = keras.models.load_model(path, safe_mode=True, compile=False)
+    both_replaced = "its manifest's SHA-256 matches it, so the file and the manifest were both replaced"
+    try:
+        code = code_in_keras_file(path)
+    except (zipfile.BadZipFile, KeyError, UnicodeDecodeError, json.JSONDecodeError, OSError, EOFError) as exc:
+        raise ValueError(f"{path} is not a readable .keras archive ({type(exc).__name__}: {exc}); {both_replaced} "
+                         "(a truncated copy?): reinstall the companion package") from None  # fmt: skip
+    if code:
+        raise ValueError(f"{path} tries to run code when loaded (it names {', '.join(sorted(set(code))[:3])}); "
+                         f"refused. The shipped model holds only Keras layers; {both_replaced}: reinstall the "
+                         "companion package and load only model files you trust")  # fmt: skip
+    try:
+        model = keras.models.load_model(path, safe_mode=True, compile=False)
+    except Exception as exc:  # Keras' messages for a damaged file name no cause ("File not found" for a bad zip)
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
+        raise ValueError(f"{path} passed its SHA-256 check but Keras cannot load it ({type(exc).__name__}: "
+                         f"{reason}); {both_replaced}: reinstall the companion package") from None  # fmt: skip
     expected = improved_model(batch_norm=manifest["recipe"]["batch_norm"])
     if layer_signature(model) != layer_signature(expected):
         raise ValueError(f"{path} does not have the architecture of companion.models.improved_model: "

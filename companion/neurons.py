@@ -10,7 +10,15 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from companion._checks import as_float_array, check_batch, check_finite, check_int, check_number, check_seed
+from companion._checks import (
+    as_float_array,
+    check_batch,
+    check_bool,
+    check_finite,
+    check_int,
+    check_number,
+    check_seed,
+)
 from companion.activations import step
 
 __all__ = ["LIFParams", "PerceptronHistory", "lif_rate", "lif_simulate", "perceptron_train", "rate_from_spikes"]
@@ -65,6 +73,7 @@ def lif_simulate(current, dt: float, params: LIFParams = LIFParams(), v0=None, r
     potential (``None`` unless ``record_v``) and a boolean spike array, both
     ``(steps, neurons)``. After a spike, V is held at ``v_reset`` for ``t_ref``.
     """
+    record_v = check_bool("record_v", record_v)
     current = as_float_array("current", current, 2, "(steps, neurons) in nA").astype(float, copy=False)
     check_batch("current", current, "(steps, neurons) array")
     check_finite("current", current)
@@ -140,19 +149,19 @@ class PerceptronHistory:
     converged: bool
 
 
-def perceptron_train(x, y, lr: float = 1.0, epochs: int = 50, seed: int = 0) -> PerceptronHistory:
-    """Rosenblatt's rule w <- w + lr (y - y_hat) [x, 1] with a step output (chapter 1).
+def perceptron_train(x, d, lr: float = 1.0, epochs: int = 50, seed: int = 0) -> PerceptronHistory:
+    """Rosenblatt's rule w <- w + lr (d - y) [x, 1], y = step([x, 1] w) the unit's output (chapter 1).
 
-    ``x`` is ``(n, features)``, ``y`` holds labels 0/1. The last weight is the bias.
+    ``x`` is ``(n, features)``, ``d`` holds the targets 0/1. The last weight is the bias.
     Stops early once an epoch makes no mistake (``converged``).
     """
     x = as_float_array("x", x).astype(float, copy=False)
-    y = np.asarray(y)
-    if x.ndim != 2 or y.shape != (x.shape[0],):
-        raise ValueError(f"x must be (n, features) and y (n,); got {x.shape} and {y.shape}")
+    d = np.asarray(d)
+    if x.ndim != 2 or d.shape != (x.shape[0],):
+        raise ValueError(f"x must be (n, features) and d (n,); got {x.shape} and {d.shape}")
     check_batch("x", x, "(n, features) array")
-    if y.dtype.kind not in "buif" or not np.isin(y, (0, 1)).all():
-        raise ValueError(f"y must hold labels 0 and 1; got {np.unique(y)[:5].tolist()}")
+    if d.dtype.kind not in "buif" or not np.isin(d, (0, 1)).all():
+        raise ValueError(f"d must hold targets 0 and 1; got {np.unique(d)[:5].tolist()}")
     check_finite("x", x)
     lr, epochs = check_number("lr", lr, positive=True), check_int("epochs", epochs)
     seed = check_seed(seed)
@@ -163,13 +172,13 @@ def perceptron_train(x, y, lr: float = 1.0, epochs: int = 50, seed: int = 0) -> 
     for _ in range(epochs):
         mistakes = 0
         for i in rng.permutation(len(x)):
-            y_hat = step(xb[i] @ w)
-            if y_hat != y[i]:
-                w = w + lr * (y[i] - y_hat) * xb[i]
+            y = step(xb[i] @ w)
+            if y != d[i]:
+                w = w + lr * (d[i] - y) * xb[i]
                 mistakes += 1
         history.weights.append(w.copy())
         history.errors.append(mistakes)
-        history.accuracy.append(float(np.mean(step(xb @ w) == y)))
+        history.accuracy.append(float(np.mean(step(xb @ w) == d)))
         if mistakes == 0:
             history.converged = True
             break

@@ -47,7 +47,11 @@ class SGD:
 
 
 class Adam:
-    """Adam (Kingma and Ba, 2015) with bias-corrected first and second moments (chapter 2)."""
+    """Adam (Kingma and Ba, 2015) with bias-corrected first and second moments (chapter 2, §2.9).
+
+    With g the gradient at step t: m <- b1 m + (1 - b1) g, v <- b2 v + (1 - b2) g^2,
+    p <- p - lr m^ / (sqrt(v^) + eps), where m^ = m / (1 - b1^t) and v^ = v / (1 - b2^t).
+    """
 
     def __init__(self, lr: float = 1e-3, beta1: float = 0.9, beta2: float = 0.999, eps: float = 1e-8):
         lr, beta1, beta2 = check_number("lr", lr), check_number("beta1", beta1), check_number("beta2", beta2)
@@ -81,11 +85,11 @@ def _all_finite(arrays) -> bool:
     return all(np.all(np.isfinite(a)) for a in arrays)
 
 
-def _train_step(model, optimizer, x, y) -> float:
+def _train_step(model, optimizer, x, d) -> float:
     """One mini-batch step; a FloatingPointError says the training diverged."""
     advice = "training diverged: lower the learning rate"
     try:
-        loss, grads = model.loss_and_grads(x, y)
+        loss, grads = model.loss_and_grads(x, d)
     except FloatingPointError as exc:
         raise FloatingPointError(f"{advice} ({exc})") from None
     if not np.isfinite(loss):
@@ -98,38 +102,38 @@ def _train_step(model, optimizer, x, y) -> float:
     return loss
 
 
-def _check_fit_args(model, x, y, optimizer, validation):
+def _check_fit_args(model, x, d, optimizer, validation):
     for obj, name, attributes in ((model, "model", ("loss_and_grads", "params")), (optimizer, "optimizer", ("step",))):
         if not all(hasattr(obj, a) for a in attributes):
             raise TypeError(f"{name} must have {' and '.join(attributes)}; got {type(obj).__name__}")
-    if np.ndim(x) == 0 or np.ndim(y) == 0:
-        got = f"{type(x).__name__} and {type(y).__name__}"
-        raise TypeError(f"x and y must be arrays with one row per example; got {got}")
-    if len(x) != len(y):
-        raise ValueError(f"x and y must have the same length; got {len(x)} and {len(y)}")
+    if np.ndim(x) == 0 or np.ndim(d) == 0:
+        got = f"{type(x).__name__} and {type(d).__name__}"
+        raise TypeError(f"x and d must be arrays with one row per example; got {got}")
+    if len(x) != len(d):
+        raise ValueError(f"x and d must have the same length; got {len(x)} and {len(d)}")
     if len(x) == 0:
-        raise ValueError("x and y must hold at least one example; got none")
+        raise ValueError("x and d must hold at least one example; got none")
     if validation is not None and (not isinstance(validation, (tuple, list)) or len(validation) != 2):
-        raise TypeError(f"validation must be a pair (x_val, y_val); got {type(validation).__name__}")
+        raise TypeError(f"validation must be a pair (x_val, d_val); got {type(validation).__name__}")
 
 
-def fit(model, x, y, optimizer, epochs: int = 10, batch_size: int = 128, seed: int = 0,
+def fit(model, x, d, optimizer, epochs: int = 10, batch_size: int = 128, seed: int = 0,
         validation=None, progress: bool = True) -> dict:  # fmt: skip
-    """Train ``model`` (anything with ``loss_and_grads``, ``params``, ``accuracy``) by mini-batches.
+    """Train ``model`` (anything with ``loss_and_grads``, ``params``, ``accuracy``) on inputs x, targets d.
 
     Returns a history with the mean training loss per epoch and, for classifiers, the
-    accuracy on ``validation=(x_val, y_val)``. The progress bar (tqdm, on stdout) shows
+    accuracy on ``validation=(x_val, d_val)``. The progress bar (tqdm, on stdout) shows
     one tick per epoch. A NaN or infinite loss, gradient or parameter stops the training
     with a FloatingPointError. Used in chapters 2 and 3.
     """
-    _check_fit_args(model, x, y, optimizer, validation)
+    _check_fit_args(model, x, d, optimizer, validation)
     epochs, batch_size = check_int("epochs", epochs), check_int("batch_size", batch_size)
     rng = np.random.default_rng(check_seed(seed))
     history = {"loss": [], "val_accuracy": []}
     # 77 columns, the width of the book's column; no description, so the postfix fits
     bar = tqdm(range(epochs), unit="epoch", file=sys.stdout, disable=not progress, ncols=77)
     for _ in bar:
-        losses = [_train_step(model, optimizer, x[idx], y[idx]) for idx in minibatches(len(x), batch_size, rng)]
+        losses = [_train_step(model, optimizer, x[idx], d[idx]) for idx in minibatches(len(x), batch_size, rng)]
         history["loss"].append(float(np.mean(losses)))
         postfix = {"loss": f"{history['loss'][-1]:.4f}"}
         if validation is not None:

@@ -12,6 +12,7 @@ __all__ = [
     "draw_graph",
     "plot_activations",
     "plot_fi_curve",
+    "plot_fi_curves",
     "plot_membrane_trace",
     "plot_perceptron_runs",
     "plot_raster",
@@ -60,6 +61,21 @@ def plot_fi_curve(currents, simulated, analytic_currents, analytic, threshold):
     ax.set_xlabel("input current I (nA)")
     ax.set_ylabel("firing rate (Hz)")
     ax.legend()
+    fig.tight_layout()
+    return fig
+
+
+def plot_fi_curves(currents, curves: dict, rheobase: float, marks=()):
+    """Several f-I curves on one axis, each with dots at the currents ``marks`` (chapter 1, §1.4)."""
+    fig, ax = plt.subplots(figsize=(6, 3.6))
+    for i, (label, rates) in enumerate(curves.items()):
+        ax.plot(currents, rates, color=f"C{i}", label=label)
+        if len(marks):
+            ax.plot(marks, np.interp(marks, currents, rates), "o", color=f"C{i}", ms=4)
+    ax.axvline(rheobase, color="0.5", ls=":", lw=1, label="rheobase")
+    ax.set_xlabel("input current I (nA)")
+    ax.set_ylabel("firing rate (Hz)")
+    ax.legend(fontsize=8)
     fig.tight_layout()
     return fig
 

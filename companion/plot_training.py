@@ -84,19 +84,19 @@ def plot_layer_norms(norms: dict, ylabel: str = "gradient norm"):
 # Layout of the two-layer network's graph: node -> (x, y); the chain runs left to right at y = 0.
 GRAPH_NODES = {
     "x": (0.0, 0.0), "z": (2.0, 0.0), "h": (4.0, 0.0), "u": (6.0, 0.0), "y": (8.0, 0.0), "L": (10.0, 0.0),
-    "W": (0.9, 1.3), "b": (3.1, 1.3), "V": (4.9, 1.3), "c": (7.1, 1.3), "d": (9.3, 1.3),
+    "W_1": (0.9, 1.3), "b_1": (3.1, 1.3), "W_2": (4.9, 1.3), "b_2": (7.1, 1.3), "d": (9.3, 1.3),
 }  # fmt: skip
-GRAPH_FORWARD = [("x", "z", "$xW + b$"), ("z", "h", "$f$"), ("h", "u", "$hV + c$"), ("u", "y", "$g$"),
-                 ("y", "L", r"$\frac{1}{2}\|y - d\|^2$"), ("W", "z", ""), ("b", "z", ""), ("V", "u", ""),
-                 ("c", "u", ""), ("d", "L", "")]  # fmt: skip
-GRAPH_BACKWARD = [("L", "y", "$y - d$"), ("y", "u", r"$\odot\, g'(u)$"), ("u", "h", r"$\delta_u V^\top$"),
+GRAPH_FORWARD = [("x", "z", "$xW_1 + b_1$"), ("z", "h", "$f$"), ("h", "u", "$hW_2 + b_2$"), ("u", "y", "$g$"),
+                 ("y", "L", r"$\frac{1}{2}\|y - d\|^2$"), ("W_1", "z", ""), ("b_1", "z", ""), ("W_2", "u", ""),
+                 ("b_2", "u", ""), ("d", "L", "")]  # fmt: skip
+GRAPH_BACKWARD = [("L", "y", "$y - d$"), ("y", "u", r"$\odot\, g'(u)$"), ("u", "h", r"$\delta_u W_2^\top$"),
                   ("h", "z", r"$\odot\, f'(z)$")]  # fmt: skip
 
 
 def plot_computational_graph(annotations: dict | None = None):
     """The two-layer network of chapter 2 as a computational graph: forward (black), backward (red).
 
-    ``annotations`` maps a node name (x, z, h, u, y, L, W, b, V, c, d) to text drawn beside it,
+    ``annotations`` maps a node name (x, z, h, u, y, L, W_1, b_1, W_2, b_2, d) to text drawn beside it,
     e.g. its value and its gradient in a worked example.
     """
     from matplotlib.patches import FancyArrowPatch

@@ -73,8 +73,8 @@ def binomial_interval(successes, trials, confidence: float = 0.95) -> tuple[floa
         raise TypeError(f"confidence must be a number in (0, 1); got {confidence!r}")
     if not 0 < confidence < 1 or math.isnan(confidence):
         raise ValueError(f"confidence must be in (0, 1), e.g. 0.95; got {confidence!r}")
-    alpha = (1 - float(confidence)) / 2
-    # P(X >= k) rises with p: the lower end solves P(X >= k) = alpha, the upper P(X >= k + 1) = 1 - alpha
-    lower = 0.0 if successes == 0 else _solve(_upper_tail(successes, trials), alpha)
-    upper = 1.0 if successes == trials else _solve(_upper_tail(successes + 1, trials), 1 - alpha)
+    tail = (1 - float(confidence)) / 2  # the probability left out on each side
+    # P(X >= k) rises with p: the lower end solves P(X >= k) = tail, the upper P(X >= k + 1) = 1 - tail
+    lower = 0.0 if successes == 0 else _solve(_upper_tail(successes, trials), tail)
+    upper = 1.0 if successes == trials else _solve(_upper_tail(successes + 1, trials), 1 - tail)
     return lower, upper

@@ -87,7 +87,7 @@ def test_durations_and_memory_are_rounded_as_a_reader_plans():
         "100 s",
         "17 min",
     ]
-    assert [about_memory(m) for m in (136, 900, 1300)] == ["140 MB", "940 MB", "1.4 GB"]
+    assert [about_memory(m) for m in (136, 900, 1300, 1e-9)] == ["140 MB", "940 MB", "1.4 GB", "< 1 MB"]
 
 
 def test_badge_uses_the_median_time_and_the_largest_peak():
@@ -186,3 +186,41 @@ def test_check_pages_compares_the_cost_line_with_the_file():
     assert "differs" in cost_problem(html.replace("10 s", "15 s"), expected)
     assert "no cost line" in cost_problem("<p>text</p>", expected)
     assert expected_cost_line(results, "book/faq") is None and cost_problem("<p>x</p>", None) is None
+
+
+@pytest.mark.parametrize("value", [-10, 0, float("nan"), float("inf"), None, "85", True])
+def test_a_damaged_results_file_is_refused_not_printed(value):
+    """-10 s used to print as "5 s", NaN as "nan GB": a number no measurement gives names its field."""
+    with pytest.raises(ValueError, match="not a positive number.*run `python benchmarks/run.py` again"):
+        about_seconds(value)
+    with pytest.raises(ValueError, match="not a positive number"):
+        about_memory(value)
+    results = fake_results()
+    results["notebooks"]["ch1_neurons"]["seconds"]["median"] = value
+    with pytest.raises(ValueError, match="ch1_neurons.seconds.median"):
+        report_markdown("chapters", results)
+    with pytest.raises(ValueError, match="median seconds"):
+        badge_text(results["notebooks"]["ch1_neurons"], results["machine"])
+
+
+@pytest.mark.parametrize("memory", [0, -1.0, float("nan")])
+def test_available_memory_that_no_machine_has_is_refused(memory):
+    results = fake_results()
+    results["machine"]["memory_available_gb"] = memory
+    with pytest.raises(ValueError, match="machine.memory_available_gb"):
+        report_markdown("machine", results)
+
+
+def test_unmeasured_memory_says_so_in_words():
+    results = fake_results()
+    results["machine"]["memory_available_gb"] = None
+    assert "with unknown memory available" in report_markdown("machine", results)
+    assert "未知大小的内存" in report_markdown("machine", results, "zh_CN")
+
+
+@pytest.mark.parametrize("cores", [0, -2, 2.5, "2", None])
+def test_a_core_count_that_is_not_one_is_refused(cores):
+    results = fake_results()
+    results["machine"]["cores"] = cores
+    with pytest.raises(ValueError, match="machine.cores"):
+        badge_text(results["notebooks"]["ch1_neurons"], results["machine"])

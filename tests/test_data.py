@@ -92,7 +92,7 @@ def test_no_source_and_no_network_gives_one_clear_error(tmp_path, monkeypatch):
 def test_wrong_hash_is_refused(tmp_path, tiny_mnist):
     tiny_mnist["x_train"][0, 0, 0] ^= 1
     path = save(tmp_path, tiny_mnist)
-    with pytest.raises(ValueError, match=r"x_train does not match the published SHA-256") as info:
+    with pytest.raises(ValueError, match=r"x_train does not match MNIST's SHA-256") as info:
         load_mnist_file(path)
     assert str(path) in str(info.value)
 
@@ -287,7 +287,7 @@ def test_a_keras_download_is_verified_and_returned_as_keras_tuples(tmp_path, tin
     for name, got in {"x_train": x_train, "y_train": y_train, "x_test": x_test, "y_test": y_test}.items():
         np.testing.assert_array_equal(got, arrays[name])
     arrays["y_test"] = arrays["y_test"] ^ 1  # a download that is not the published data
-    with pytest.raises(ValueError, match="Keras' MNIST download: y_test does not match the published SHA-256"):
+    with pytest.raises(ValueError, match="Keras' MNIST download: y_test does not match MNIST's SHA-256"):
         load_mnist()
 
 

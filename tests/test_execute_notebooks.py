@@ -10,6 +10,8 @@ from pathlib import Path
 
 import nbformat
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tools import execute_notebooks
 
@@ -99,6 +101,9 @@ def test_every_failure_is_one_line_and_the_other_notebooks_still_run(tmp_path, c
     assert failing.read_bytes() == failing_before  # a failed run leaves the notebook as it was
     assert f"{good}: executed in" in out
     assert nbformat.read(good, as_version=4).cells[0].outputs[0].text == "42\n"
+    assert (
+        nbformat.read(good, as_version=4).cells[0].execution_count == 1
+    )  # the kernel's silent start-up code counts not
 
 
 def test_a_timeout_names_the_notebook_and_the_cell(tmp_path, monkeypatch):
@@ -119,3 +124,115 @@ def test_a_timeout_names_the_notebook_and_the_cell(tmp_path, monkeypatch):
     with pytest.raises(execute_notebooks.NotebookError) as info:
         execute_notebooks.execute(path, timeout=5)
     assert str(info.value) == f"{path}: cell 2 (`time.sleep(1000)`) timed out after 5 s"
+
+
+# --- nothing lost to a concurrent edit or run; no hang; no output silently lost ---------------------------------
+
+
+def test_an_edit_saved_while_it_runs_is_kept_and_the_run_says_so(tmp_path):
+    """The reported case: a cell sleeps, the author saves one more cell meanwhile; the edit must survive."""
+    import time
+
+    started = tmp_path / "started"
+    path = notebook(
+        tmp_path / "chapter.ipynb", f"import pathlib, time\npathlib.Path({str(started)!r}).touch()\ntime.sleep(3)"
+    )
+    command = [sys.executable, str(ROOT / "tools" / "execute_notebooks.py"), str(path), "--timeout", "60"]
+    runner = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while not started.exists() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    edited = nbformat.read(path, as_version=4)
+    edited.cells.append(nbformat.v4.new_code_cell("print('the new cell')"))
+    nbformat.write(edited, path)
+    saved = path.read_bytes()
+    out, err = runner.communicate(timeout=120)
+    assert runner.returncode == 1, out + err
+    assert path.read_bytes() == saved  # the edit is there, with its new cell
+    assert f"{path}: changed on disk while it ran" in err and "run it again" in err
+
+
+def test_a_file_changed_between_reading_and_writing_is_not_overwritten(tmp_path, monkeypatch):
+    path = notebook(tmp_path / "chapter.ipynb", "1 + 1")
+
+    def run_and_edit(nb, path, timeout):
+        path.write_text(path.read_text(encoding="utf-8").replace("1 + 1", "2 + 2"), encoding="utf-8")
+
+    monkeypatch.setattr(execute_notebooks, "run_cells", run_and_edit)
+    with pytest.raises(execute_notebooks.NotebookError, match="changed on disk while it ran"):
+        execute_notebooks.execute(path, timeout=5)
+    assert "2 + 2" in path.read_text(encoding="utf-8")
+
+
+def test_a_second_run_on_the_same_notebook_stops_at_once(tmp_path, monkeypatch):
+    path = notebook(tmp_path / "chapter.ipynb", "1 + 1")
+    before = path.read_bytes()
+    monkeypatch.setattr(execute_notebooks, "run_cells", lambda *a: pytest.fail("must not run"))
+    with execute_notebooks.exclusive(path):  # a first run holds the notebook
+        with pytest.raises(execute_notebooks.NotebookError, match="another run of execute_notebooks.py is executing"):
+            execute_notebooks.execute(path, timeout=5)
+    assert path.read_bytes() == before
+
+
+def test_a_second_process_is_refused_while_the_first_runs(tmp_path):
+    path = notebook(tmp_path / "chapter.ipynb", "1 + 1")
+    code = (
+        "import sys\nfrom pathlib import Path\nfrom tools import execute_notebooks as e\n"
+        f"sys.exit(e.main([{str(path)!r}]))\n"
+    )
+    with execute_notebooks.exclusive(path):
+        done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 1 and "another run of execute_notebooks.py is executing it" in done.stderr
+
+
+def test_a_lone_surrogate_is_an_error_naming_the_cell(tmp_path, capsys):
+    path = notebook(tmp_path / "chapter.ipynb", "x = 1", "print('a\\ud800b')")
+    before = path.read_bytes()
+    assert execute_notebooks.main([str(path), "--timeout", "60"]) == 1
+    line = capsys.readouterr().err.strip().splitlines()[0]
+    assert line.startswith(f"{path}: cell 2 (`print('a\\ud800b')`)") and "surrogate" in line, line
+    assert path.read_bytes() == before
+
+
+def test_output_the_file_cannot_hold_is_an_error_naming_the_cell(tmp_path):
+    path = notebook(tmp_path / "chapter.ipynb", "x = 1", "show()")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[1].outputs = [nbformat.v4.new_output("execute_result", data={"text/plain": "a\ud800"}, execution_count=1)]
+    with pytest.raises(execute_notebooks.NotebookError, match=r"cell 2 \(`show\(\)`\) printed text that is not valid"):
+        execute_notebooks.check_outputs(nb, path)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="ab\r\n", max_size=30))
+def test_carriage_returns_are_resolved_as_a_terminal_shows_them(text):
+    import re
+
+    old = re.compile(r"[^\n]*\r(?=[^\n])")  # the former regex: quadratic, but right on short text
+    assert execute_notebooks.after_carriage_returns(text) == old.sub("", text)
+
+
+def test_a_5_mb_output_line_does_not_hang():
+    code = (
+        "from tools.execute_notebooks import after_carriage_returns\n"
+        "text = 'x' * 5_000_000 + '\\rdone\\n' + 'y' * 5_000_000\n"
+        "assert after_carriage_returns(text) == 'done\\n' + 'y' * 5_000_000\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+
+
+def test_a_notebook_deleted_while_it_runs_is_not_written_back(tmp_path, monkeypatch):
+    path = notebook(tmp_path / "chapter.ipynb", "1 + 1")
+    monkeypatch.setattr(execute_notebooks, "run_cells", lambda nb, path, timeout: path.unlink())
+    with pytest.raises(execute_notebooks.NotebookError, match="was moved or deleted while it ran"):
+        execute_notebooks.execute(path, timeout=5)
+    assert not path.exists()
+
+
+def test_a_cells_own_stderr_about_callbacks_is_not_a_kernel_failure(tmp_path):
+    path = notebook(tmp_path / "chapter.ipynb", "1 + 1")
+    nb = nbformat.read(path, as_version=4)
+    nb.cells[0].outputs = [
+        nbformat.v4.new_output("stream", name="stderr", text="Exception in callback f()\nValueError\n")
+    ]
+    execute_notebooks.check_outputs(nb, path)  # a library's warning, not the kernel failing to send

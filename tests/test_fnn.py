@@ -82,11 +82,11 @@ def test_small_network_fits_a_tiny_set_to_near_zero_loss():
     from companion.optim import Adam, fit
 
     x = np.array([[0, 0], [0, 1], [1, 0], [1, 1]], dtype=float)
-    y = np.array([0, 1, 1, 0])
+    d = np.array([0, 1, 1, 0])
     model = MLP([2, 8, 2], activation="tanh", seed=0)
-    history = fit(model, x, y, Adam(lr=0.05), epochs=300, batch_size=4, progress=False)
+    history = fit(model, x, d, Adam(lr=0.05), epochs=300, batch_size=4, progress=False)
     assert history["loss"][-1] < 1e-2
-    assert model.accuracy(x, y) == 1.0
+    assert model.accuracy(x, d) == 1.0
 
 
 def test_article_rule_is_not_gradient_descent():
@@ -117,8 +117,8 @@ def test_bad_inputs_raise_clear_errors():
         MLP([3])
     with pytest.raises(ValueError, match="unknown init"):
         MLP([3, 2], init="uniform")
-    with pytest.raises(RuntimeError, match="forward"):
-        MLP([3, 2]).backward(np.zeros((1, 2)))
+    with pytest.raises(TypeError, match="cache must be the MLPCache returned by forward_train"):
+        MLP([3, 2]).backward(np.zeros((1, 2)), None)
 
 
 @pytest.mark.tensorflow
@@ -206,13 +206,13 @@ def test_dense_layers_name_the_shapes_and_compute_integers_in_floating_point():
     z = dense_forward(a, W, np.zeros(1, np.int8))
     assert z.dtype == np.float64 and z[0, 0] == 20_000  # int8 arithmetic would wrap around
     np.testing.assert_array_equal(dense_forward([[1.0, 2.0]], [[1.0], [1.0]], [0.5]), [[3.5]])
-    with pytest.raises(ValueError, match=r"W \(2, 1\) needs a of shape \(n, 2\); got a \(1, 3\)"):
+    with pytest.raises(ValueError, match=r"W \(2, 1\) needs h of shape \(n, 2\); got h \(1, 3\)"):
         dense_forward(np.zeros((1, 3)), np.zeros((2, 1)), np.zeros(1))
     with pytest.raises(ValueError, match=r"b must have shape \(1,\)"):
         dense_forward(np.zeros((1, 2)), np.zeros((2, 1)), np.zeros(2))
     with pytest.raises(ValueError, match=r"dz must be \(batch, outputs\) = \(1, 1\)"):
         dense_backward(np.zeros((1, 2)), np.zeros((1, 2)), np.zeros((2, 1)))
-    with pytest.raises(ValueError, match=r"a must be \(batch, inputs\); got shape \(2,\)"):
+    with pytest.raises(ValueError, match=r"h must be \(batch, inputs\); got shape \(2,\)"):
         dense_backward(np.zeros((1, 1)), np.zeros(2), np.zeros((2, 1)))
 
 
@@ -265,3 +265,89 @@ def test_mlp_arguments_that_do_not_fit_together():
 def test_mse_loss_refuses_targets_of_another_shape():
     with pytest.raises(ValueError, match=r"prediction and target shapes differ: \(2, 3\) vs \(2, 1\)"):
         mse_loss(np.zeros((2, 3)), np.zeros((2, 1)))
+
+
+def test_backward_differentiates_the_batch_of_its_cache_whatever_ran_in_between():
+    """forward_train(x), then accuracy and forward on another batch of the same size, then backward:
+    the gradients are still those of x (the model keeps no hidden state)."""
+    rng = np.random.default_rng(5)
+    model = MLP([4, 6, 3], activation="tanh", seed=0)
+    x, x_other = rng.normal(size=(8, 4)), rng.normal(size=(8, 4))
+    labels = rng.integers(0, 3, 8)
+    _, expected = model.loss_and_grads(x, labels)
+    y, cache = model.forward_train(x)
+    model.accuracy(x_other, labels)
+    model.forward(x_other)
+    model.loss(x_other, labels)
+    _, du = softmax_cross_entropy(y, labels)
+    grads = model.backward(du, cache)
+    assert list(grads) == list(model.params)
+    for name in model.params:
+        np.testing.assert_array_equal(grads[name], expected[name])
+
+
+def test_backward_refuses_a_cache_that_does_not_fit():
+    rng = np.random.default_rng(6)
+    model, other = MLP([4, 6, 3], seed=0), MLP([4, 5, 3], seed=0)
+    _, cache = other.forward_train(rng.normal(size=(2, 4)))
+    with pytest.raises(ValueError, match=r"cache holds layers of widths \[4, 5, 3\], not this network's \[4, 6, 3\]"):
+        model.backward(np.zeros((2, 3)), cache)
+    _, cache = model.forward_train(rng.normal(size=(2, 4)))
+    with pytest.raises(ValueError, match=r"du must have the shape of the output \(2, 3\); got \(5, 3\)"):
+        model.backward(np.zeros((5, 3)), cache)
+
+
+def test_forward_is_the_output_of_forward_train_and_keeps_nothing():
+    rng = np.random.default_rng(7)
+    model = MLP([3, 4, 4, 2], activation="relu", seed=1)
+    x = rng.normal(size=(5, 3))
+    before = dict(vars(model))
+    y = model.forward(x)
+    assert dict(vars(model)).keys() == before.keys()
+    y_train, cache = model.forward_train(x)
+    np.testing.assert_array_equal(y, y_train)
+    np.testing.assert_array_equal(cache.pre[-1], y)  # linear output: y = u
+    assert [h.shape for h in cache.inputs] == [(5, 3), (5, 4), (5, 4)]
+
+
+def test_article_update_uses_the_raw_output_error_and_the_output_derivative_at_h():
+    """The article's delta_j = (sum_k v_jk (y_k - d_k)) g'(h_j), here with a tanh output, where it
+    differs from anything built on an output error term delta_k = (y_k - d_k) g'(u_k)."""
+    rng = np.random.default_rng(8)
+    model = MLP([2, 3, 2], activation="tanh", loss="mse", output_activation="tanh", seed=2)
+    x, d = rng.normal(size=(4, 2)), rng.uniform(-0.5, 0.5, size=(4, 2))
+    W, V = model.params["W1"].copy(), model.params["W2"].copy()
+    a = x
+    h = np.tanh(a @ W)
+    y = np.tanh(h @ V)
+    err = y - d
+    delta_j = (err @ V.T) * (1 - np.tanh(h) ** 2) / len(x)
+    delta_i = (delta_j @ W.T) * (1 - np.tanh(a) ** 2)
+    lr = 0.3
+    V_expected = V + lr * delta_j.T @ err
+    W_expected = W + lr * np.einsum("ni,nij->ij", delta_i, h[:, None, :] - a[:, :, None])
+    loss = article_update(model, x, d, lr)
+    assert loss == pytest.approx(0.5 * np.sum(err**2) / len(x), rel=1e-12)
+    np.testing.assert_allclose(model.params["W2"], V_expected, rtol=1e-12)
+    np.testing.assert_allclose(model.params["W1"], W_expected, rtol=1e-12)
+
+
+def test_error_terms_are_the_derivatives_of_the_loss_with_respect_to_each_pre_activation():
+    rng = np.random.default_rng(9)
+    model = MLP([3, 5, 4, 2], activation="tanh", seed=3)
+    x, labels = rng.normal(size=(6, 3)), rng.integers(0, 2, 6)
+    y, cache = model.forward_train(x)
+    _, du = softmax_cross_entropy(y, labels)
+    deltas = model.error_terms(du, cache)
+    assert [d.shape for d in deltas] == [(6, 5), (6, 4), (6, 2)]
+    for layer in (1, 2):  # perturb z_l itself and run the rest of the network from there
+        z = cache.pre[layer - 1].copy()
+
+        def loss_from(z=z, layer=layer):
+            h = model.f(z)
+            for upper in range(layer + 1, model.n_layers + 1):
+                z_up = h @ model.params[f"W{upper}"] + model.params[f"b{upper}"]
+                h = model.f(z_up) if upper < model.n_layers else z_up
+            return softmax_cross_entropy(h, labels)[0]
+
+        assert relative_error(deltas[layer - 1], numerical_gradient(loss_from, z)) < 1e-8

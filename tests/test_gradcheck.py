@@ -111,3 +111,60 @@ def test_a_read_only_array_cannot_be_perturbed():
     x.flags.writeable = False
     with pytest.raises(ValueError, match="x must be writeable: it is perturbed in place"):
         numerical_gradient(lambda: float(np.sum(x**2)), x)
+
+
+def test_numerical_hessian_of_a_quadratic_is_its_matrix():
+    from companion.gradcheck import numerical_hessian
+
+    rng = np.random.default_rng(0)
+    a = rng.normal(size=(3, 3))
+    A = a @ a.T + np.eye(3)  # symmetric: L = x^T A x / 2 + y^2 + x_0 y, gradient A x + (y e_0), 2y + x_0
+    params = {"x": rng.normal(size=3), "y": np.array([[0.7]])}
+
+    def grads():
+        x, y = params["x"], params["y"]
+        return {"x": A @ x + np.array([y[0, 0], 0.0, 0.0]), "y": np.array([[2 * y[0, 0] + x[0]]])}
+
+    before = {k: v.copy() for k, v in params.items()}
+    hessian = numerical_hessian(grads, params)
+    expected = np.zeros((4, 4))
+    expected[:3, :3], expected[3, 3], expected[0, 3], expected[3, 0] = A, 2.0, 1.0, 1.0
+    np.testing.assert_allclose(hessian, expected, atol=1e-9)
+    for k in params:
+        np.testing.assert_array_equal(params[k], before[k])  # restored exactly
+
+
+def test_numerical_hessian_of_a_network_is_symmetric_and_matches_directional_second_derivatives():
+    from companion.fnn import MLP
+    from companion.gradcheck import numerical_hessian
+
+    rng = np.random.default_rng(1)
+    model = MLP([2, 3, 1], activation="tanh", loss="mse", seed=0)
+    x, d = rng.normal(size=(5, 2)), rng.normal(size=(5, 1))
+    hessian = numerical_hessian(lambda: model.loss_and_grads(x, d)[1], model.params)
+    assert hessian.shape == (13, 13) and np.array_equal(hessian, hessian.T)
+    v = rng.normal(size=13)  # v^T H v against the second difference of the loss along v
+    flat = np.concatenate([p.ravel() for p in model.params.values()])
+
+    def loss_at(t):
+        offset = 0
+        for p in model.params.values():
+            p[...] = (flat[offset : offset + p.size] + t * v[offset : offset + p.size]).reshape(p.shape)
+            offset += p.size
+        return model.loss(x, d)[0]
+
+    h = 1e-4
+    second = (loss_at(h) - 2 * loss_at(0.0) + loss_at(-h)) / h**2
+    loss_at(0.0)
+    assert v @ hessian @ v == pytest.approx(second, rel=1e-5)
+
+
+def test_numerical_hessian_refuses_what_it_cannot_use():
+    from companion.gradcheck import numerical_hessian
+
+    with pytest.raises(TypeError, match="grads_of must be a function"):
+        numerical_hessian(None, {"w": np.zeros(2)})
+    with pytest.raises(TypeError, match=r"params\['w'\] must be a writeable float64"):
+        numerical_hessian(lambda: {"w": np.zeros(2)}, {"w": np.zeros(2, np.float32)})
+    with pytest.raises(ValueError, match="grads_of\\(\\) must return a dict with the names of params"):
+        numerical_hessian(lambda: {"v": np.zeros(2)}, {"w": np.zeros(2)})

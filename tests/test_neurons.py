@@ -121,7 +121,7 @@ def test_perceptron_never_converges_on_xor():
 
 
 def test_perceptron_rejects_bad_input():
-    with pytest.raises(ValueError, match="labels 0 and 1"):
+    with pytest.raises(ValueError, match="targets 0 and 1"):
         perceptron_train(XOR_X, XOR_Y * 2)
     with pytest.raises(ValueError, match=r"x must be \(n, features\)"):
         perceptron_train(XOR_X, XOR_Y[:3])
@@ -144,7 +144,7 @@ def test_perceptron_rejects_bad_input():
         (lambda: perceptron_train(XOR_X, XOR_Y, epochs=2.5), TypeError, "epochs must be an integer; got 2.5"),
         (lambda: perceptron_train(XOR_X, XOR_Y, lr=0.0), ValueError, "lr must be > 0"),
         (lambda: perceptron_train(np.zeros((0, 2)), np.zeros(0)), ValueError, "x must be a non-empty"),
-        (lambda: perceptron_train(XOR_X, [0, 1, 2, 0]), ValueError, r"y must hold labels 0 and 1; got \[0, 1, 2\]"),
+        (lambda: perceptron_train(XOR_X, [0, 1, 2, 0]), ValueError, r"d must hold targets 0 and 1; got \[0, 1, 2\]"),
     ],
 )
 def test_bad_arguments_are_named(call, error, match):

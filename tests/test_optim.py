@@ -82,16 +82,16 @@ def test_optimisers_name_bad_arguments(call, error, match):
         ({"epochs": 2.5}, TypeError, "epochs must be an integer; got 2.5"),
         ({"batch_size": 0}, ValueError, "batch_size must be an integer >= 1"),
         ({"seed": -1}, ValueError, "seed must be an integer >= 0"),
-        ({"x": np.zeros((0, 2)), "y": np.zeros(0, int)}, ValueError, "at least one example"),
-        ({"x": 3.0}, TypeError, "x and y must be arrays"),
-        ({"validation": np.zeros((2, 2))}, TypeError, r"validation must be a pair \(x_val, y_val\)"),
+        ({"x": np.zeros((0, 2)), "d": np.zeros(0, int)}, ValueError, "at least one example"),
+        ({"x": 3.0}, TypeError, "x and d must be arrays"),
+        ({"validation": np.zeros((2, 2))}, TypeError, r"validation must be a pair \(x_val, d_val\)"),
         ({"optimizer": "adam"}, TypeError, "optimizer must have step"),
     ],
 )
 def test_fit_names_bad_arguments(kwargs, error, match):
     from companion.fnn import MLP
 
-    args = {"x": np.zeros((4, 2)), "y": np.zeros(4, int), "optimizer": SGD(), "progress": False, **kwargs}
+    args = {"x": np.zeros((4, 2)), "d": np.zeros(4, int), "optimizer": SGD(), "progress": False, **kwargs}
     with pytest.raises(error, match=match):
         fit(MLP([2, 2], seed=0), **args)
 
@@ -131,7 +131,7 @@ def test_fit_refuses_a_validation_set_of_the_wrong_length():
     from companion.fnn import MLP
 
     x, y = np.zeros((4, 2)), np.zeros(4, int)
-    with pytest.raises(TypeError, match=r"validation must be a pair \(x_val, y_val\); got tuple"):
+    with pytest.raises(TypeError, match=r"validation must be a pair \(x_val, d_val\); got tuple"):
         fit(MLP([2, 2]), x, y, SGD(), validation=(x, y, y), progress=False)
 
 
@@ -144,3 +144,26 @@ def test_fit_reports_a_step_that_overflows_the_parameters():
 
     with np.errstate(over="ignore"), pytest.raises(FloatingPointError, match="a parameter became NaN or infinite"):
         fit(Steep(), np.zeros((2, 1)), np.zeros(2), SGD(lr=1e10), epochs=1, progress=False)
+
+
+def test_adam_follows_its_equations_step_by_step():
+    """m_t = b1 m + (1 - b1) g, v_t = b2 v + (1 - b2) g^2, bias-corrected, step lr m^ / (sqrt(v^) + eps)."""
+    rng = np.random.default_rng(2)
+    lr, b1, b2, eps = 0.01, 0.8, 0.95, 1e-6
+    opt, params = Adam(lr=lr, beta1=b1, beta2=b2, eps=eps), {"w": rng.normal(size=4)}
+    w, m, v = params["w"].copy(), np.zeros(4), np.zeros(4)
+    for t in range(1, 4):
+        g = rng.normal(size=4)
+        m, v = b1 * m + (1 - b1) * g, b2 * v + (1 - b2) * g**2
+        w = w - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+        opt.step(params, {"w": g})
+        np.testing.assert_allclose(params["w"], w, rtol=1e-14)
+
+
+def test_adam_with_a_constant_gradient_steps_lr_every_time():
+    """Bias correction makes m^ = g and v^ = g^2 exactly for a constant g: every step is lr g / (|g| + eps)."""
+    opt, params = Adam(lr=0.1, eps=1e-8), {"w": np.zeros(3)}
+    g = np.array([3.0, -0.02, 1e-3])
+    for t in range(1, 6):
+        opt.step(params, {"w": g})
+        np.testing.assert_allclose(params["w"], -t * 0.1 * g / (np.abs(g) + 1e-8), rtol=1e-12)

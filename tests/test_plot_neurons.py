@@ -16,6 +16,7 @@ from companion.plot_neurons import (  # noqa: E402
     draw_graph,
     plot_activations,
     plot_fi_curve,
+    plot_fi_curves,
     plot_membrane_trace,
     plot_perceptron_runs,
     plot_raster,
@@ -136,3 +137,18 @@ def test_draw_graph_draws_every_node_and_edge():
     ]
     assert ax.get_xlim() == (-0.6, 2.6) and ax.get_ylim() == (-0.6, 1.8)
     assert ax.get_title() == "loop" and not ax.axison
+
+
+def test_fi_curves_draw_each_curve_with_dots_at_the_marked_currents():
+    currents = np.linspace(1.0, 7.0, 61)
+    curves = {"a": 10 * currents, "b": currents**2}
+    fig = plot_fi_curves(currents, curves, rheobase=1.5, marks=[3.0, 6.0])
+    (ax,) = fig.axes
+    line_a, dots_a, line_b, dots_b, rheobase = ax.get_lines()
+    np.testing.assert_array_equal(line_a.get_ydata(), curves["a"])
+    np.testing.assert_array_equal(line_b.get_ydata(), curves["b"])
+    np.testing.assert_allclose(dots_a.get_ydata(), [30.0, 60.0])
+    np.testing.assert_allclose(dots_b.get_ydata(), [9.0, 36.0], rtol=1e-3)
+    assert list(rheobase.get_xdata()) == [1.5, 1.5]
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["a", "b", "rheobase"]
+    plt.close(fig)

@@ -20,10 +20,10 @@ from companion.plot_training import (  # noqa: E402
 
 
 def test_computational_graph_draws_every_node_and_annotation():
-    fig = plot_computational_graph({"z": "z = [2, 0.5]", "W": "dL/dW"})
+    fig = plot_computational_graph({"z": "z = [2, 0.5]", "W_1": "dL/dW1"})
     texts = [t.get_text() for t in fig.axes[0].texts]
     assert all(f"${node}$" in texts for node in GRAPH_NODES)
-    assert "z = [2, 0.5]" in texts and "dL/dW" in texts
+    assert "z = [2, 0.5]" in texts and "dL/dW1" in texts
     plt.close(fig)
 
 

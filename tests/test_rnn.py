@@ -469,3 +469,9 @@ def test_truncated_bptt_holds_one_chunk_at_a_time_and_updates_after_each():
 def test_bad_truncated_bptt_arguments_are_named(call, error, match):
     with pytest.raises(error, match=match):
         call(ElmanRNN(1, 2, 1), np.zeros((2, 5, 1)))
+
+
+def test_clipping_to_a_subnormal_norm_is_refused():
+    """A max_norm so small that float32 gradients would underflow is an argument error, not a silent rounding."""
+    with pytest.raises(ValueError, match="at least 1e-30"):
+        clip_gradients({"b": np.float32(2.0)}, 9.2e-41)

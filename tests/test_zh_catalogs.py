@@ -1,11 +1,14 @@
 """The Chinese edition's catalogs: every message translated, nothing the reader must not lose changed.
 
-For each message of ``locale/zh_CN/LC_MESSAGES/**/*.po`` (tools/zh_edition.py): a translation
-exists and is not fuzzy; the maths (``$…$``, ``$$…$$``), inline code, and each role's kind and
-target (``{cite:t}`key` ``, ``{term}`shown <entry>` `` keeps ``entry``, ``{glue:text}`` …) are
-the same as in the English; so are the numbers outside them; and wherever the English uses a
-glossary term, the Chinese uses the glossary's Chinese for it (or keeps the English term), so
-that no term is translated two ways.
+Each catalog ``locale/zh_CN/LC_MESSAGES/**/*.po`` (tools/zh_edition.py) is valid PO, read
+strictly, and holds exactly the messages a fresh extraction of its page has (none missing,
+none stale). For each message: a translation exists and is not fuzzy; the maths (``$…$``,
+``$$…$$``), inline code, link targets, and each role's kind and target
+(``{cite:t}`key` ``, ``{term}`shown <entry>` `` keeps ``entry``, ``{glue:text}`` …) are the
+same as in the English; so are the numbers outside them and in a role's shown text, with
+their signs and their units (``%``, ``‰``); and wherever the English uses a glossary term,
+the Chinese uses the glossary's Chinese for it (or keeps the English term), so that no term
+is translated two ways.
 """
 
 from __future__ import annotations
@@ -15,7 +18,8 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
-from babel.messages.pofile import read_po
+
+from tools import zh_edition
 
 ROOT = Path(__file__).resolve().parents[1]
 CATALOGS = ROOT / "locale" / "zh_CN" / "LC_MESSAGES"
@@ -23,8 +27,12 @@ CATALOGS = ROOT / "locale" / "zh_CN" / "LC_MESSAGES"
 MATH = re.compile(r"\$\$.+?\$\$|\$[^$\n]+?\$", re.DOTALL)
 CODE = re.compile(r"``.+?``|`[^`\n]+`")
 ROLE = re.compile(r"\{([a-z][\w:-]*)\}`([^`]*)`")
-LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)|<(https?://[^>]+)>|https?://\S+")
-NUMBER = re.compile(r"(\d+(?:[.,]\d+)*)\s*(thousand|million|billion|trillion|千|百万|万|亿)?")
+LINK_TARGET = re.compile(r"\]\(([^)\s]+)\)|<(https?://[^>]+)>|(https?://[\w\-.~:/?#\[\]@!$&'*+,;=%]+)")
+# A number: its sign when it stands alone ("-1", "−1", not the dash of "0-4"), digits, a scale word, a unit.
+NUMBER = re.compile(
+    r"(?:(?<![\w.])([-−]))?(\d+(?:[.,]\d+)*)\s*(thousand|million|billion|trillion|千|百万|万|亿)?"
+    r"(\s*(?:%|％|‰|‱|per ?cent\b))?"
+)
 SCALE = {
     "thousand": 1e3,
     "million": 1e6,
@@ -42,8 +50,7 @@ def catalogs() -> list[Path]:
 
 
 def messages(path: Path) -> list:
-    with path.open("rb") as f:
-        return [m for m in read_po(f) if m.id]
+    return [m for m in zh_edition.read_catalog(path) if m.id]
 
 
 def role_targets(text: str) -> Counter:
@@ -55,9 +62,16 @@ def role_targets(text: str) -> Counter:
     return found
 
 
+def shown_text(match: re.Match) -> str:
+    """What a role shows when it names its target in <...> (its numbers count); nothing otherwise."""
+    shown = re.fullmatch(r"(?s)(.*)<[^>]+>\s*", match.group(2))
+    return f" {shown.group(1)} " if shown else " "
+
+
 def strip_protected(text: str) -> str:
-    """The text without its roles, maths, code and link targets (what numbers are compared in)."""
-    for pattern in (ROLE, MATH, CODE, LINK_TARGET):
+    """The text without its maths, code, link targets and roles (but with the text a role shows)."""
+    text = ROLE.sub(shown_text, text)
+    for pattern in (MATH, CODE, LINK_TARGET):
         text = pattern.sub(" ", text)
     return text
 
@@ -70,16 +84,21 @@ MONTHS = ["January", "February", "March", "April", "May", "June", "July", "Augus
 MONTH = re.compile(r"\b(" + "|".join(MONTHS) + r")\b")
 
 
+def link_targets(text: str) -> Counter:
+    """Where the text's links go: Markdown links, <autolinks> and bare URLs (outside code)."""
+    return Counter(next(filter(None, groups)).rstrip(".,;:") for groups in LINK_TARGET.findall(CODE.sub(" ", text)))
+
+
 def numbers(text: str) -> Counter:
-    """The numbers of the text as values: '86 billion' and '860 亿', 'April' and '4 月' are the same number."""
+    """The numbers of the text as signed values with their unit: '86 billion' and '860 亿', 'April' and '4 月' agree."""
     found = Counter()
     text = MONTH.sub(lambda m: f" {MONTHS.index(m.group(1)) + 1} ", ARTICLE_GLOSS.sub(r"\1", text))
-    for digits, scale in NUMBER.findall(strip_protected(text)):
+    for sign, digits, scale, unit in NUMBER.findall(strip_protected(text)):
         digits = digits.replace(",", "")
-        if scale:
-            found[f"{float(digits) * SCALE[scale]:.6g}"] += 1
-        else:
-            found[digits] += 1
+        value = f"{float(digits) * SCALE[scale]:.6g}" if scale else digits
+        unit = unit.strip().replace("％", "%")
+        unit = "%" if unit.startswith("per") else unit
+        found[f"{'-' if sign else ''}{value}{unit}"] += 1
     return found
 
 
@@ -91,6 +110,9 @@ def problems(english: str, chinese: str) -> list[str]:
         found.append("maths differ")
     if Counter(CODE.findall(MATH.sub(" ", text_en))) != Counter(CODE.findall(MATH.sub(" ", text_zh))):
         found.append("inline code differs")
+    if link_targets(english) != link_targets(chinese):
+        missing = dict(link_targets(english) - link_targets(chinese))
+        found.append(f"link targets differ: {missing or dict(link_targets(chinese) - link_targets(english))}")
     if role_targets(english) != role_targets(chinese):
         found.append(f"roles differ: {dict(role_targets(english) - role_targets(chinese))} missing")
     if numbers(english) != numbers(chinese):
@@ -138,6 +160,28 @@ def test_there_is_a_catalog_for_every_page():
     assert {p.stem for p in catalogs()} == pages, "run `python tools/zh_edition.py update`"
 
 
+@pytest.mark.parametrize("path", catalogs(), ids=lambda p: p.stem)
+def test_catalog_is_valid_po(path):
+    """Read strictly: babel would silently truncate an unterminated string or drop an entry."""
+    problems = zh_edition.check_syntax(path.read_bytes())
+    assert not problems, f"{path.relative_to(ROOT)}:\n" + "\n".join(problems)
+
+
+@pytest.fixture(scope="session")
+def fresh_templates(tmp_path_factory):
+    """A fresh gettext extraction of every page (Sphinx's gettext builder, as `zh_edition.py update` runs it)."""
+    return zh_edition.extract(tmp_path_factory.mktemp("gettext"))
+
+
+def test_catalogs_hold_exactly_the_messages_of_the_pages(fresh_templates):
+    gaps = zh_edition.catalog_gaps(fresh_templates, CATALOGS)
+    lines = [
+        f"{page}: {len(missing)} missing (e.g. {missing[:1]}), {len(stale)} stale (e.g. {stale[:1]})"
+        for page, (missing, stale) in gaps.items()
+    ]
+    assert not gaps, "run `python tools/zh_edition.py update` and translate:\n" + "\n".join(lines)
+
+
 def test_the_checks_catch_what_they_should():
     assert problems("the loss $L$ falls to 0.05", "损失 $L$ 降到 0.05") == []
     assert problems("see {cite:t}`lecun1998gradient`", "见 {cite:t}`lecun1998gradient`") == []
@@ -151,6 +195,18 @@ def test_the_checks_catch_what_they_should():
     assert problems("merged in April 2017", "于 2017 年 4 月合入") == []
     assert problems("merged in April 2017", "于 2017 年 5 月合入")[0].startswith("numbers differ")
     assert problems('{article}`重复步骤2-6` ("repeat steps 2–6")', "{article}`重复步骤2-6`") == []
+    assert problems("an error of 2.5 %", "误差为 2.5%") == []
+    assert problems("an error of 2.5 percent", "误差为 2.5%") == []
+    assert problems("an error of 2.5 %", "误差为 2.5‰")[0].startswith("numbers differ")
+    assert problems("a bias of -1", "偏置为 1")[0].startswith("numbers differ")
+    assert problems("a bias of -1", "偏置为 −1") == []
+    assert problems("seeds 0-4", "种子 0-4") == []
+    assert problems("see [the docs](https://a.org/x)", "见[文档](https://a.org/y)")[0].startswith("link targets")
+    assert problems("see <https://a.org/x>", "见 <https://a.org/x>") == []
+    assert problems("see https://a.org/x.", "见 https://a.org/x。") == []
+    assert problems("see https://a.org/x", "见 file:///etc/passwd")[0].startswith("link targets")
+    assert problems("{ref}`Stride 2 <ex>`", "{ref}`步幅 3 <ex>`")[0].startswith("numbers differ")
+    assert problems("{ref}`Stride 2 <ex>`", "{ref}`步幅 2 <ex>`") == []
     pairs = [(["recurrent neural network"], ["循环神经网络"])]
     assert term_problems("a recurrent neural network", "递归神经网络", pairs) == [
         "'recurrent neural network' should be 循环神经网络"

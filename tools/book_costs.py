@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import io
 import json
+import math
+import numbers
 import warnings
 from pathlib import Path
 
@@ -57,6 +59,7 @@ WORDS = {
         "pytest": "pytest --nbval (whole book)",
         "report": "reported",
         "not_measured": "not measured yet (`python benchmarks/run.py --only {step}`)",
+        "unknown_memory": "unknown memory",
     },
     "zh": {
         "badge_label": "运行成本：",
@@ -87,6 +90,7 @@ WORDS = {
         "pytest": "pytest --nbval（全书）",
         "report": "仅报告",
         "not_measured": "尚未测量（`python benchmarks/run.py --only {step}`）",
+        "unknown_memory": "未知大小的内存",
     },
 }
 
@@ -106,16 +110,27 @@ def words(language: str | None) -> dict:
     return WORDS["zh" if (language or "en").startswith("zh") else "en"]
 
 
-def about_seconds(seconds: float) -> str:
+def positive(value, what: str) -> float:
+    """``value`` as a float if it is a finite number > 0; ValueError naming the field of results.json otherwise."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not math.isfinite(value) or value <= 0:
+        raise ValueError(f"benchmarks/results.json: {what} is {value!r}, not a positive number; the file is damaged "
+                         "or hand-edited: run `python benchmarks/run.py` again (or restore it with git)")  # fmt: skip
+    return float(value)
+
+
+def about_seconds(seconds: float, what: str = "a duration") -> str:
     """A duration as a reader plans with it: "40 s", "100 s", "17 min"."""
+    seconds = positive(seconds, what)
     if seconds < 150:
         return f"{max(5, 5 * round(seconds / 5)):.0f} s"
     return f"{round(seconds / 60):.0f} min"
 
 
-def about_memory(mib: float) -> str:
+def about_memory(mib: float, what: str = "a memory size") -> str:
     """Memory to two significant figures, in MB or GB (powers of ten, as Binder and Colab state limits)."""
-    megabytes = mib * 2**20 / 1e6
+    megabytes = positive(mib, what) * 2**20 / 1e6
+    if megabytes < 1:
+        return "< 1 MB"
     if megabytes < 1000:
         return f"{float(f'{megabytes:.2g}'):.0f} MB"
     return f"{megabytes / 1000:.1f} GB"
@@ -123,10 +138,13 @@ def about_memory(mib: float) -> str:
 
 def badge_text(cost: dict, machine: dict, language: str | None = "en") -> str:
     """The one-line cost of a chapter (MyST markdown)."""
+    cores = machine["cores"]
+    if isinstance(cores, bool) or not isinstance(cores, int) or cores < 1:
+        positive(float("nan"), f"machine.cores ({cores!r})")
     return words(language)["badge"].format(
-        seconds=about_seconds(cost["seconds"]["median"]),
-        cores=machine["cores"],
-        memory=about_memory(cost["peak_rss_mib"]["max"]),
+        seconds=about_seconds(cost["seconds"]["median"], "a chapter's median seconds"),
+        cores=cores,
+        memory=about_memory(cost["peak_rss_mib"]["max"], "a chapter's peak memory"),
     )
 
 
@@ -135,11 +153,15 @@ def report_markdown(part: str, results: dict, language: str | None = "en") -> st
     w, machine = words(language), results["machine"]
     if part == "machine":
         memory = machine.get("memory_available_gb")
-        return w["machine"].format(date=results["date"], memory=f"{memory:.0f} GB" if memory else "?", **machine)
+        shown = w["unknown_memory"] if memory is None else f"{positive(memory, 'machine.memory_available_gb'):.0f} GB"
+        return w["machine"].format(date=results["date"], memory=shown, **machine)
     if part == "chapters":
         rows = [f"| {w['chapter']} | {w['seconds']} | {w['memory']} |", "| --- | ---: | ---: |"]
         for name, cost in results["notebooks"].items():
             s, m = cost["seconds"], cost["peak_rss_mib"]
+            for key in ("median", "min", "max"):
+                positive(s[key], f"notebooks.{name}.seconds.{key}")
+            positive(m["max"], f"notebooks.{name}.peak_rss_mib.max")
             rows.append(f"| {{doc}}`{name}` | {s['median']:.0f} ({s['min']:.0f}–{s['max']:.0f}) | {m['max']:.0f} |")
         n = len(next(iter(results["notebooks"].values()))["seconds"]["runs"])
         return "\n".join(rows) + f"\n\n({n} {w['runs']})"
