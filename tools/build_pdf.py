@@ -59,11 +59,11 @@ MARGIN_MM = {"top": 20, "bottom": 18, "left": 18, "right": 18}
 # must not see in their place: the CJK radicals supplement and the Kangxi radicals.
 RADICALS = range(0x2E80, 0x2FE0)
 # The print's CJK fonts: (CSS family, weight) -> the fontconfig pattern of the Noto CJK face.
+# Code falls back to the same faces: Chinese in code is rare (the article's comments), and its
+# ideographs are one em wide in Noto Sans Mono CJK too; two fewer fonts to make.
 CJK_FACES = {
     ("Book CJK SC", 400): "Noto Sans CJK SC:style=Regular",
     ("Book CJK SC", 700): "Noto Sans CJK SC:style=Bold",
-    ("Book Mono CJK SC", 400): "Noto Sans Mono CJK SC:style=Regular",
-    ("Book Mono CJK SC", 700): "Noto Sans Mono CJK SC:style=Bold",
 }
 
 
@@ -163,7 +163,7 @@ def cjk_fonts(folder: Path = OUT / "fonts") -> str:
     families = (
         'html { --pst-font-family-base: var(--pst-font-family-base-system), "Book CJK SC";\n'
         '  --pst-font-family-heading: var(--pst-font-family-base-system), "Book CJK SC";\n'
-        '  --pst-font-family-monospace: var(--pst-font-family-monospace-system), "Book Mono CJK SC"; }'
+        '  --pst-font-family-monospace: var(--pst-font-family-monospace-system), "Book CJK SC"; }'
     )
     return "\n".join([*rules, families])
 
@@ -266,21 +266,30 @@ _PREPARE_JS = """async ({title, subtitle, contents, root, fonts}) => {
   document.head.appendChild(style);
   await document.fonts.ready;
 
-  // Formulas wider than the paper's text column (the viewport is that wide) shrink to fit.
+  // Formulas wider than the paper's text column (the viewport is that wide) shrink to fit. A
+  // formula's width is that of everything it draws (a wide one overflows on both sides).
+  const drawn = box => {
+    let left = Infinity, right = -Infinity;
+    for (const e of box.querySelectorAll('*')) {
+      if (e.closest('mjx-assistive-mml')) continue;  // the hidden copy for screen readers
+      const r = e.getBoundingClientRect();
+      if (r.width > 0) { left = Math.min(left, r.left); right = Math.max(right, r.right); }
+    }
+    // The room is the parent's: MathJax widens the container itself past the column.
+    const room = box.parentElement.getBoundingClientRect();
+    return {need: right - left, room: room.width, fits: left >= room.left - 1 && right <= room.right + 1};
+  };
   const wide = [];
   for (const box of document.querySelectorAll('mjx-container[display="true"]')) {
-    const math = box.querySelector('mjx-math') || box.firstElementChild;
-    const room = box.clientWidth, need = math ? math.getBoundingClientRect().width : 0;
-    if (room > 0 && need > room) {
+    const {need, room, fits} = drawn(box);
+    if (!fits && room > 0) {
       const size = parseFloat(getComputedStyle(box).fontSize);
-      box.style.fontSize = `${(size * room / need * 0.97).toFixed(2)}px`;
+      box.style.fontSize = `${(size * Math.min(1, room / need) * 0.97).toFixed(2)}px`;
       wide.push(box);
     }
   }
-  const stillWide = wide.filter(box => {
-    const math = box.querySelector('mjx-math') || box.firstElementChild;
-    return math.getBoundingClientRect().width > box.clientWidth + 1;
-  }).map(box => box.textContent.slice(0, 40));
+  const stillWide = wide.filter(box => !drawn(box).fits)
+    .map(box => `${box.textContent.slice(0, 40)} (${JSON.stringify(drawn(box))})`);
 
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT, {acceptNode(node) {
     const skip = node.parentElement.closest('pre, code, script, style, mjx-container');
@@ -371,13 +380,19 @@ def squashed(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())
 
 
+def names_heading(bookmark: str, heading: str) -> bool:
+    """Whether a bookmark's title is `heading`'s: Chromium may put the part of a heading on a
+    page's last line before the whole title ("1.3 A neuron … integrate-and-1.3 A neuron …")."""
+    title, key = squashed(bookmark), squashed(heading)
+    return title.startswith(key) or title.endswith(key)
+
+
 def toc_page_numbers(entries: list[dict], outline: list[tuple[int, str, int]]) -> list[str]:
     """The page of each contents entry: the next bookmark in document order whose title starts like its heading."""
     numbers, start = [], 0
     for entry in entries:
-        key = squashed(entry["text"])
         for index in range(start, len(outline)):
-            if squashed(outline[index][1]).startswith(key):
+            if names_heading(outline[index][1], entry["text"]):
                 numbers.append(str(outline[index][2]))
                 start = index + 1
                 break

@@ -28,10 +28,10 @@ import yaml
 
 try:
     from tools.book_pdf import PDF_FILES
-    from tools.build_pdf import MARGIN_MM, editions, squashed
+    from tools.build_pdf import MARGIN_MM, editions, names_heading, squashed
 except ModuleNotFoundError:  # run as a script, with tools/ on sys.path
     from book_pdf import PDF_FILES
-    from build_pdf import MARGIN_MM, editions, squashed
+    from build_pdf import MARGIN_MM, editions, names_heading, squashed
 
 ROOT = Path(__file__).resolve().parents[1]
 # Both editions print about 165 pages today (A4). Fewer than 100 means chapters are missing;
@@ -236,12 +236,12 @@ def problems(facts: PdfFacts, titles: dict[str, str], cjk_expected: bool) -> lis
     """Everything wrong with one edition's PDF, one line each."""
     found = []
     text = squashed(facts.text)
-    top_level = [squashed(title) for level, title, _ in facts.outline if level == 1]
+    top_level = [title for level, title, _ in facts.outline if level == 1]
     for docname, title in titles.items():
         key = squashed(title)
         if key not in text:
             found.append(f"title of {docname} not in the text: {title!r}")
-        if not any(entry.startswith(key) for entry in top_level):
+        if not any(names_heading(entry, title) for entry in top_level):
             found.append(f"title of {docname} is no top-level bookmark: {title!r}")
     radicals = RADICAL.findall(facts.text)
     if radicals:
