@@ -58,6 +58,8 @@ MARGIN_MM = {"top": 20, "bottom": 18, "left": 18, "right": 18}
 # The code points that Noto CJK draws with an ordinary character's glyph but that a PDF reader
 # must not see in their place: the CJK radicals supplement and the Kangxi radicals.
 RADICALS = range(0x2E80, 0x2FE0)
+# What the print's CJK fonts set: CJK punctuation, ideographs, full-width forms (not Latin).
+CJK_RANGE = "U+3000-9FFF, U+F900-FAFF, U+FE30-FE4F, U+FF00-FFEF"
 # The print's CJK fonts: (CSS family, weight) -> the fontconfig pattern of the Noto CJK face.
 # Code falls back to the same faces: Chinese in code is rare (the article's comments), and its
 # ideographs are one em wide in Noto Sans Mono CJK too; two fewer fonts to make.
@@ -158,12 +160,15 @@ def cjk_fonts(folder: Path = OUT / "fonts") -> str:
         if not target.is_file() or target.stat().st_mtime < source.stat().st_mtime:
             without_radicals(source, index, target)
         rules.append(
-            f'@font-face {{ font-family: "{family}"; font-weight: {weight}; src: url("{target.resolve().as_uri()}"); }}'
+            f'@font-face {{ font-family: "{family}"; font-weight: {weight}; unicode-range: {CJK_RANGE}; '
+            f'src: url("{target.resolve().as_uri()}"); }}'
         )
+    # First in every stack, but only for CJK code points (unicode-range): the generic families
+    # after it would otherwise give Chinese pages (lang zh-CN) the unfixed Noto CJK.
     families = (
-        'html { --pst-font-family-base: var(--pst-font-family-base-system), "Book CJK SC";\n'
-        '  --pst-font-family-heading: var(--pst-font-family-base-system), "Book CJK SC";\n'
-        '  --pst-font-family-monospace: var(--pst-font-family-monospace-system), "Book CJK SC"; }'
+        'html { --pst-font-family-base: "Book CJK SC", var(--pst-font-family-base-system);\n'
+        '  --pst-font-family-heading: "Book CJK SC", var(--pst-font-family-base-system);\n'
+        '  --pst-font-family-monospace: "Book CJK SC", var(--pst-font-family-monospace-system); }'
     )
     return "\n".join([*rules, families])
 
