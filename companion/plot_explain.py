@@ -1,11 +1,11 @@
-"""Figures for chapter 6: attribution maps side by side, and the cascading-randomisation sanity check."""
+"""Figures for chapter 6: reference images and their softmax, attribution maps side by side, the sanity check."""
 
 from __future__ import annotations
 
 import matplotlib.pyplot as plt
 import numpy as np
 
-__all__ = ["plot_attributions", "plot_cascade"]
+__all__ = ["plot_attributions", "plot_cascade", "plot_references"]
 
 
 def plot_attributions(images, maps: dict, row_titles=None, absolute=("saliency", "SmoothGrad")):
@@ -57,5 +57,33 @@ def plot_cascade(similarity: dict, floor: dict, ceiling: dict, steps, step_label
     ax.set_ylabel("rank correlation on ink pixels")
     ax.set_ylim(-0.1, 1.05)
     ax.legend(fontsize=8, loc="center left", bbox_to_anchor=(1.01, 0.5))
+    fig.tight_layout()
+    return fig
+
+
+def plot_references(images, probabilities, titles):
+    """One column per reference image: the image on a fixed 0-1 scale above the model's softmax for it.
+
+    The class the model picks is drawn red (none when the softmax is uniform to within 0.01); the
+    dashed line is the uniform probability 1/K, where the model prefers no class.
+    """
+    images, probabilities = np.asarray(images), np.asarray(probabilities)
+    n, n_classes = probabilities.shape
+    fig, axes = plt.subplots(2, n, figsize=(1.6 * n + 0.4, 3.5), squeeze=False, height_ratios=[1.2, 1])
+    for c in range(n):
+        axes[0, c].imshow(images[c].squeeze(), cmap="gray_r", vmin=0.0, vmax=1.0)
+        axes[0, c].set_title(titles[c], fontsize=9)
+        axes[0, c].set_xticks([])
+        axes[0, c].set_yticks([])
+        decided = np.ptp(probabilities[c]) > 0.01  # a uniform softmax picks no class
+        colors = ["C3" if decided and k == probabilities[c].argmax() else "C0" for k in range(n_classes)]
+        axes[1, c].bar(range(n_classes), probabilities[c], color=colors)
+        axes[1, c].axhline(1 / n_classes, color="0.3", ls="--", lw=1)
+        axes[1, c].set_ylim(0, 1.05)
+        axes[1, c].set_xticks(range(n_classes), [str(k) for k in range(n_classes)], fontsize=7)
+        if c == 0:
+            axes[1, c].set_ylabel("softmax", fontsize=9)
+        else:
+            axes[1, c].set_yticklabels([])
     fig.tight_layout()
     return fig

@@ -76,13 +76,58 @@ def test_integrated_gradients_completeness_on_a_random_cnn(small_cnn):
 
 
 def test_deep_shap_is_additive(small_cnn):
-    from companion.explain import shap_values
+    from companion.explain import deep_shap, logit_model
 
+    scores = logit_model(small_cnn)
     x, background = images(3, 8), images(20, 8, seed=5)
-    values, expected = shap_values(small_cnn, background, x, target=1)
+    values, expected = deep_shap(scores, background, x, target=[1, 2, 1])  # two one-class explainers
     assert values.shape == x.shape
-    outputs = small_cnn.predict(x, verbose=0)[:, 1]
+    outputs = scores.predict(x, verbose=0)[[0, 1, 2], [1, 2, 1]]
     np.testing.assert_allclose(values.sum(axis=(1, 2, 3)) + expected, outputs, atol=1e-4)
+    mean_scores = scores.predict(background, verbose=0).mean(axis=0)
+    np.testing.assert_allclose(expected, mean_scores[[1, 2, 1]], rtol=1e-5, atol=1e-6)
+
+
+def test_deep_shap_explains_scores_not_probabilities(small_cnn):
+    from companion.explain import deep_shap
+
+    with pytest.raises(ValueError, match=r"last layer must be linear .* use logit_model"):
+        deep_shap(small_cnn, images(4, 8), images(1, 8), target=0)
+
+
+def test_expected_gradients_is_integrated_gradients_averaged_over_the_background(small_cnn):
+    from companion.explain import expected_gradients, integrated_gradients, logit_model
+
+    scores = logit_model(small_cnn)
+    x, background = images(2, 8), images(3, 8, seed=7)
+    estimate, expected = expected_gradients(scores, x, background, target=2, n_samples=8192, seed=0)
+    exact = np.mean([integrated_gradients(scores, x, baseline=b, steps=256, target=2) for b in background], axis=0)
+    # a Monte Carlo mean of 8,192 samples: its error is ~1 % of the map's scale
+    np.testing.assert_allclose(estimate, exact, atol=0.03 * np.abs(exact).max())
+    np.testing.assert_allclose(expected, scores.predict(background, verbose=0)[:, 2].mean(), rtol=1e-5)
+
+
+def test_expected_gradients_of_a_linear_model_with_one_baseline_is_exact(linear_model):
+    from companion.explain import expected_gradients
+
+    model, w = linear_model
+    x, baseline = images(2, 6), images(1, 6, seed=1)
+    values, expected = expected_gradients(model, x, baseline, target=0, n_samples=3, seed=4, batch_size=2)
+    np.testing.assert_allclose(values, (x - baseline) * w, rtol=1e-5, atol=1e-6)
+    assert expected == pytest.approx(float((baseline[0] * w).sum() + 0.5), rel=1e-5)
+
+
+def test_expected_gradients_additivity_improves_with_samples(small_cnn):
+    from companion.explain import expected_gradients, logit_model
+
+    scores = logit_model(small_cnn)
+    x, background = images(3, 8), images(50, 8, seed=5)
+    outputs = scores.predict(x, verbose=0)[:, 0]
+    gaps = {}
+    for n in (4, 4096):
+        values, expected = expected_gradients(scores, x, background, target=0, n_samples=n, seed=1)
+        gaps[n] = np.abs(values.sum(axis=(1, 2, 3)) + expected - outputs).max()
+    assert gaps[4096] < gaps[4] and gaps[4096] < 0.05 * np.abs(outputs).max()
 
 
 def test_occlusion_of_a_linear_model_is_local_and_signed(linear_model):
@@ -91,7 +136,8 @@ def test_occlusion_of_a_linear_model_is_local_and_signed(linear_model):
     model, w = linear_model
     x = np.ones((1, 6, 6, 1), np.float32)
     heat = occlusion(model, x, target=0, patch=1, stride=1)
-    np.testing.assert_allclose(heat[0], w, rtol=1e-5)  # removing pixel i lowers F by w_i * 1
+    # removing pixel i lowers F by w_i * 1, a difference of two float32 sums of 36 terms
+    np.testing.assert_allclose(heat[0], w, rtol=1e-5, atol=1e-5)
 
 
 def test_rank_correlation_and_randomisation(small_cnn):
@@ -219,16 +265,6 @@ def test_bad_inputs_raise_value_errors(small_cnn, x, target, match):
             method(small_cnn, x, target=target)
 
 
-def test_gradient_shap_is_roughly_additive(small_cnn):
-    from companion.explain import shap_values
-
-    x, background = images(2, 8), images(20, 8, seed=5)
-    values, expected = shap_values(small_cnn, background, x, target=0, method="gradient")
-    outputs = small_cnn.predict(x, verbose=0)[:, 0]
-    assert values.shape == x.shape
-    np.testing.assert_allclose(values.sum(axis=(1, 2, 3)) + expected, outputs, atol=0.05)
-
-
 @pytest.mark.parametrize(
     ("method", "kwargs", "error", "match"),
     [
@@ -272,12 +308,12 @@ def test_randomize_layers_counts_only_what_exists(small_cnn):
 
 
 def test_shap_and_lime_check_their_arguments_first(small_cnn):
-    from companion.explain import lime_explanation, shap_values
+    from companion.explain import deep_shap, expected_gradients, lime_explanation
 
-    with pytest.raises(ValueError, match="method must be 'deep' or 'gradient'"):
-        shap_values(small_cnn, images(4, 8), images(1, 8), method="kernel")
     with pytest.raises(ValueError, match=r"background must be a batch of shape \(N, 8, 8, 1\)"):
-        shap_values(small_cnn, images(4, 6), images(1, 8))
+        deep_shap(small_cnn, images(4, 6), images(1, 8))
+    with pytest.raises(ValueError, match=r"background must be a batch of shape \(N, 8, 8, 1\)"):
+        expected_gradients(small_cnn, images(1, 8), images(4, 6))
     with pytest.raises(ValueError, match="cell must be an integer >= 1"):
         lime_explanation(small_cnn, images(1, 8)[0], target=0, cell=0)
     with pytest.raises(ValueError, match=r"image must be one image of shape \(8, 8, 1\)"):
@@ -314,3 +350,112 @@ def test_what_is_not_a_keras_model_or_does_not_fit_is_named(small_cnn):
         rank_correlation(np.arange(16.0), np.arange(15.0))
     with pytest.raises(ValueError, match=r"cell must fit in the image \(8 x 8\); got 9"):
         lime_explanation(small_cnn, images(1, 8)[0], target=0, cell=9)
+
+
+def test_centred_logits_sum_to_zero_and_keep_the_softmax(small_cnn):
+    from companion.explain import logit_model
+
+    centred = logit_model(small_cnn, centred=True)
+    x = images(4, 8)
+    z, p = centred.predict(x, verbose=0), small_cnn.predict(x, verbose=0)
+    np.testing.assert_allclose(z.sum(axis=1), 0.0, atol=1e-5)
+    softmax = np.exp(z - z.max(axis=1, keepdims=True))
+    np.testing.assert_allclose(softmax / softmax.sum(axis=1, keepdims=True), p, rtol=1e-5, atol=1e-7)
+    np.testing.assert_allclose(z, np.log(p) - np.log(p).mean(axis=1, keepdims=True), rtol=1e-4, atol=1e-5)
+    plain = logit_model(small_cnn).predict(x, verbose=0)
+    np.testing.assert_allclose(z, plain - plain.mean(axis=1, keepdims=True), rtol=1e-5, atol=1e-6)
+
+
+def test_logit_model_needs_a_dense_softmax_layer_on_top(keras):
+    from companion.explain import logit_model
+
+    pooled = keras.Sequential([keras.Input((4, 4, 1)), keras.layers.Softmax(axis=1)])
+    with pytest.raises(ValueError, match="last layer must be a dense layer"):
+        logit_model(pooled)
+
+
+def test_neutral_baseline_makes_every_class_equally_likely(small_cnn):
+    from companion.explain import logit_model, neutral_baseline
+
+    scores = logit_model(small_cnn)
+    neutral = neutral_baseline(scores, start=0.5, tolerance=1e-4)
+    assert neutral.shape == (8, 8, 1) and neutral.min() >= 0.0 and neutral.max() <= 1.0
+    p = small_cnn.predict(neutral[None], verbose=0)[0]
+    np.testing.assert_allclose(p, 1 / 3, rtol=3e-4)  # within exp(2 tolerance) of uniform
+    assert small_cnn.predict(np.full((1, 8, 8, 1), 0.5, np.float32), verbose=0).std() > 1e-3  # the start was not
+
+
+def test_neutral_baseline_says_when_it_does_not_get_there(small_cnn):
+    from companion.explain import logit_model, neutral_baseline
+
+    scores = logit_model(small_cnn)
+    with pytest.raises(RuntimeError, match=r"in 1 steps .* raise max_steps"):
+        neutral_baseline(scores, start=0.5, max_steps=1)
+    with pytest.raises(ValueError, match=r"start must be a number, one image \(8, 8, 1\)"):
+        neutral_baseline(scores, start=np.zeros((8, 8)))
+
+
+def test_occlusion_fills_with_the_reference(linear_model):
+    from companion.explain import occlusion
+
+    model, w = linear_model
+    x, fill = np.ones((1, 6, 6, 1), np.float32), images(1, 6, seed=3)
+    heat = occlusion(model, x, target=0, patch=1, stride=1, fill=fill[0], batch_size=7)
+    # covering pixel i changes F by w_i (x_i - f_i), up to float32 rounding of two sums of 36 terms
+    np.testing.assert_allclose(heat[0], w * (x[0] - fill[0]), rtol=1e-5, atol=1e-5)
+
+
+def test_lime_with_the_image_as_its_own_reference_sees_no_change(small_cnn):
+    from companion.explain import lime_explanation
+
+    image = images(1, 8)[0]
+    explanation = lime_explanation(small_cnn, image, target=0, cell=4, num_samples=50, hide=image)
+    np.testing.assert_allclose(explanation, 0.0, atol=1e-6)  # switching a cell "off" changes nothing
+    with pytest.raises(ValueError, match=r"hide must be a number or one image \(8, 8, 1\)"):
+        lime_explanation(small_cnn, image, target=0, hide=np.zeros((2, 8, 8, 1)))
+
+
+def test_partition_shap_base_value_is_the_reference_score(small_cnn):
+    from companion.explain import partition_shap
+
+    x, reference = images(2, 8), images(1, 8, seed=9)[0]
+    values, base = partition_shap(small_cnn, x, classes=[0, 1], reference=reference, max_evals=100)
+    np.testing.assert_allclose(base, np.tile(small_cnn.predict(reference[None], verbose=0)[:, [0, 1]], (2, 1)),
+                               rtol=1e-5)  # fmt: skip
+    np.testing.assert_allclose(values.sum(axis=(1, 2, 3)) + base, small_cnn.predict(x, verbose=0)[:, [0, 1]], atol=1e-5)
+    with pytest.raises(ValueError, match=r"reference must be a number or one image \(8, 8, 1\)"):
+        partition_shap(small_cnn, x, classes=[0], reference=np.zeros((2, 8, 8, 1)))
+
+
+def test_randomisation_steps_are_cumulative_for_one_seed(small_cnn):
+    from companion.explain import randomize_layers
+
+    top, both = randomize_layers(small_cnn, 1, seed=5), randomize_layers(small_cnn, 2, seed=5)
+    np.testing.assert_array_equal(top.layers[-1].kernel.numpy(), both.layers[-1].kernel.numpy())  # kept
+    assert not np.allclose(top.layers[0].kernel.numpy(), both.layers[0].kernel.numpy())  # and one more redrawn
+    other = randomize_layers(small_cnn, 1, seed=6)
+    assert not np.allclose(top.layers[-1].kernel.numpy(), other.layers[-1].kernel.numpy())
+
+
+def test_batching_does_not_change_the_maps(small_cnn):
+    from companion.explain import integrated_gradients, smoothgrad
+
+    x = images(3, 8)
+    ig, ig_small_batches = (integrated_gradients(small_cnn, x, steps=10, target=1, batch_size=b) for b in (256, 4))
+    np.testing.assert_allclose(ig_small_batches, ig, rtol=1e-5, atol=1e-8)
+    np.testing.assert_allclose(smoothgrad(small_cnn, x, target=1, n_samples=5, batch_size=2),
+                               smoothgrad(small_cnn, x, target=1, n_samples=5), rtol=1e-5, atol=1e-8)  # fmt: skip
+
+
+def test_neighbour_correlation_tells_smooth_from_speckled_maps():
+    from companion.explain import neighbour_correlation
+
+    rows = np.add.outer(np.arange(28.0), np.arange(28.0))  # a smooth ramp
+    assert neighbour_correlation(rows) > 0.99
+    speckle = np.random.default_rng(0).random((28, 28, 1))
+    assert abs(neighbour_correlation(speckle)) < 0.1
+    assert neighbour_correlation(-rows) == pytest.approx(neighbour_correlation(rows))  # magnitudes
+    with pytest.raises(ValueError, match="one map of shape"):
+        neighbour_correlation(np.ones((2, 28, 28)))
+    with pytest.raises(ValueError, match="constant"):
+        neighbour_correlation(np.ones((5, 5)))

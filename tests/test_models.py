@@ -46,11 +46,48 @@ def test_improved_model_parameter_counts(batch_norm):
     from companion.models import improved_model
 
     model = improved_model(batch_norm=batch_norm)
-    kernels = 5 * 5 * 1 * 32 + 3 * 3 * 32 * 64 + 7 * 7 * 64 * 128 + 128 * 10 + 10
-    # with batch norm, each normalised unit has scale, offset, moving mean and variance instead of a bias
+    assert [layer.output.shape[1:] for layer in model.layers if "conv" in layer.name] == [(12, 12, 16), (5, 5, 64)]
+    kernels = 5 * 5 * 1 * 16 + 3 * 3 * 16 * 64 + 5 * 5 * 64 * 128 + 128 * 10 + 10
+    # the first block keeps its bias and is never normalised; with batch norm, each normalised unit
+    # has scale, offset, moving mean and variance instead of a bias
     per_unit = 4 if batch_norm else 1
-    assert model.count_params() == kernels + per_unit * (32 + 64 + 128)
-    assert any("batch_normalization" in layer.name for layer in model.layers) == batch_norm
+    assert model.count_params() == kernels + 16 + per_unit * (64 + 128) == (216_490 if batch_norm else 215_914)
+    normalised = [layer.name for layer in model.layers if "batch_normalization" in layer.name]
+    assert len(normalised) == (2 if batch_norm else 0)
+
+
+def test_smoothed_crossentropy_is_cross_entropy_against_smoothed_targets():
+    import keras
+
+    from companion.models import smoothed_crossentropy
+
+    rng = np.random.default_rng(0)
+    y = rng.dirichlet(np.ones(10), size=6).astype(np.float32)
+    d = rng.integers(0, 10, 6)
+    plain = keras.losses.SparseCategoricalCrossentropy()(d, y)
+    np.testing.assert_allclose(float(smoothed_crossentropy(0.0)(d, y)), float(plain), rtol=1e-6)
+    s = 0.1
+    targets = np.full((6, 10), s / 10)
+    targets[np.arange(6), d] += 1 - s  # 0.91 for the true class, 0.01 for each other
+    expected = -(targets * np.log(y)).sum(axis=1).mean()
+    np.testing.assert_allclose(float(smoothed_crossentropy(s)(d, y)), expected, rtol=1e-5)
+    with pytest.raises(ValueError, match="label_smoothing"):
+        smoothed_crossentropy(1.0)
+
+
+def test_a_trained_improved_model_saves_and_loads_with_its_loss(tmp_path):
+    import keras
+
+    from companion.models import train_improved
+
+    rng = np.random.default_rng(0)
+    x, y = rng.integers(0, 256, size=(64, 28, 28), dtype=np.uint8), rng.integers(0, 10, 64)
+    model, _ = train_improved(x, y, recipe={"epochs": 1, "batch_size": 32})
+    model.save(tmp_path / "model.keras")
+    reloaded = keras.models.load_model(tmp_path / "model.keras", safe_mode=True)
+    assert reloaded.loss.label_smoothing == model.loss.label_smoothing == 0.1
+    images = (x[..., None] / 255).astype(np.float32)
+    np.testing.assert_array_equal(reloaded.predict(images, verbose=0), model.predict(images, verbose=0))
 
 
 def squares(n: int = 40, side: int = 6):
@@ -166,6 +203,8 @@ def test_short_training_beats_chance_by_a_wide_margin():
         ({"seed": -1}, "seed"),
         ({"learning_rate": 0}, "learning_rate"),
         ({"shift": 1.5}, "shift"),
+        ({"label_smoothing": 1.0}, "label_smoothing"),
+        ({"label_smoothing": "0.1"}, "label_smoothing"),
         ({"batch_norm": "yes"}, "batch_norm"),
     ],
 )
@@ -207,7 +246,8 @@ def test_reference_model_reaches_the_accuracy_its_manifest_states(reference):
     _, (x_test, y_test) = load_mnist()
     accuracy = reference.evaluate(prepare_images(x_test), y_test, batch_size=1000, verbose=0)[1]
     stated = reference_manifest()["test_accuracy"]
-    assert stated >= 0.992
+    # chapter 5's bar for the recipe (its ten measured runs: 99.16 to 99.24 %)
+    assert stated >= 0.990
     # the same weights on another CPU: float rounding can flip the argmax of a few near-ties
     assert abs(accuracy - stated) <= 5e-4
 
