@@ -34,7 +34,7 @@ except ModuleNotFoundError:  # run as a script, with tools/ on sys.path
     from build_pdf import MARGIN_MM, editions, names_heading, squashed
 
 ROOT = Path(__file__).resolve().parents[1]
-# Both editions print 171-176 pages today (A4). Fewer than 100 means chapters are missing;
+# Both editions print 179-185 pages today (A4). Fewer than 100 means chapters are missing;
 # more than 400 means the layout broke (an element per page, a runaway table) or the book
 # more than doubled: look, then move the bound.
 PAGE_RANGE = (100, 400)
