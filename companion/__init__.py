@@ -10,7 +10,7 @@ import os
 import random
 from typing import NamedTuple
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"
 __all__ = ["Setup", "__version__", "setup"]
 
 # Environment variables read by TensorFlow's C++ runtime when it is first loaded.

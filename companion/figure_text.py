@@ -26,7 +26,7 @@ PLACEHOLDER = re.compile(r"\{(\d+)\}")
 NAMES = (
     "Deep SHAP", "Partition SHAP", "keras.io", "SmoothGrad", "SHAP", "LIME", "ReLU", "relu", "tanh", "sigmoid",
     "softmax", "Sobel", "Xavier", "He", "XOR", "MNIST", "RNN", "CNN", "MLP", "LIF", "LGN", "Keras", "NumPy",
-    "TensorFlow", "Elman", "Jordan", "ctx", "fit",
+    "TensorFlow", "Elman", "Jordan", "ctx", "fit", "AUC",
 )  # fmt: skip
 UNITS = ("ms", "mV", "nA", "Hz", "px", "dB")
 _NAME = re.compile(r"(?<![A-Za-z])(?:" + "|".join(re.escape(n) for n in (*NAMES, *UNITS)) + r")(?![A-Za-z])")

@@ -117,7 +117,7 @@ def rnn_backward(dh, cache):
     and every shared weight's gradient is the sum of its per-step gradients.
     """
     if not isinstance(cache, RNNCache):
-        raise TypeError("cache must be the second value returned by rnn_forward")
+        raise TypeError("cache must be rnn_forward's second return value")
     x, h0, W_xh, W_hh, h = cache
     dh = _check_upstream("dh", dh, h.shape)
     grads = {

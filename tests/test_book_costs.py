@@ -155,6 +155,14 @@ def test_figure_is_a_responsive_svg_with_both_models_and_the_targets():
     assert svg.count("<path") > 4  # a curve per seed and model, plus the targets
 
 
+def test_the_chinese_figure_names_the_models_in_chinese():
+    mnist = fake_results()["mnist"]
+    mnist["improved"]["model"], mnist["reference"]["model"] = "improved CNN (chapter 5)", "keras.io convnet"
+    svg = accuracy_figure_svg(mnist, "zh_CN")
+    assert "改进的 CNN（第 5 章）" in svg and "keras.io 的卷积网络" in svg and "improved CNN" not in svg
+    assert "improved CNN (chapter 5)" in accuracy_figure_svg(mnist, "en")
+
+
 def test_missing_and_corrupt_results_files_say_how_to_fix(tmp_path):
     with pytest.raises(FileNotFoundError, match="benchmarks/run.py"):
         load_results(tmp_path / "results.json")

@@ -64,7 +64,9 @@ def test_notebook_starts_with_setup_and_a_title(path):
     nb = json.loads(path.read_text(encoding="utf-8"))
     first_markdown = next(c for c in nb["cells"] if c["cell_type"] == "markdown")
     assert "".join(first_markdown["source"]).startswith("# "), f"{path.name} must start with a '# ' title"
-    first_code = "".join(next(c for c in nb["cells"] if c["cell_type"] == "code")["source"])
+    code = [c for c in nb["cells"] if c["cell_type"] == "code"]
+    assert code[0].get("id") == "colab-install", f"{path.name}: run python tools/add_colab_cell.py"
+    first_code = "".join(code[1]["source"])  # the first cell a reader sees
     assert "companion.setup(seed=" in first_code, f"{path.name}: the first code cell must call companion.setup"
 
 

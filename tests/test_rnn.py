@@ -170,7 +170,7 @@ def test_recurrent_arguments_of_the_wrong_kind_are_named():
     x, h0, w = random_rnn()
     h, cache = rnn_forward(x.tolist(), h0, **w)  # lists are arrays too
     np.testing.assert_array_equal(h, rnn_forward(x, h0, **w)[0])
-    with pytest.raises(TypeError, match="cache must be the second value returned by rnn_forward"):
+    with pytest.raises(TypeError, match="cache must be rnn_forward's second return value"):
         rnn_backward(h, (h,))
     with pytest.raises(ValueError, match="dh contains NaN"):
         rnn_backward(np.full(h.shape, np.nan), cache)

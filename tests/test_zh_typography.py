@@ -171,8 +171,7 @@ def catalog_problems(path, allowed) -> list[str]:
 
 # Catalogs that other engineers were editing while the rules above were applied to the rest; the
 # lead runs the same unification on them after merging, then removes their entry here.
-PENDING = {
-}
+PENDING = {}
 
 
 def catalog_params():

@@ -65,6 +65,7 @@ WORDS = {
         "report": "reported",
         "not_measured": "not measured yet (`python benchmarks/run.py --only {step}`)",
         "unknown_memory": "unknown memory",
+        "models": {},  # the models' names as results.json records them
     },
     "zh": {
         "badge_label": "运行成本：",
@@ -100,6 +101,7 @@ WORDS = {
         "report": "仅报告",
         "not_measured": "尚未测量（`python benchmarks/run.py --only {step}`）",
         "unknown_memory": "未知大小的内存",
+        "models": {"improved CNN (chapter 5)": "改进的 CNN（第 5 章）", "keras.io convnet": "keras.io 的卷积网络"},
     },
 }
 
@@ -266,7 +268,8 @@ def accuracy_figure_svg(mnist: dict, language: str | None = "en") -> str:
             for i, run in enumerate(mnist[key]["runs"]):
                 seconds = [e["seconds"] for e in run["epochs"]]
                 accuracy = [e["val_accuracy"] for e in run["epochs"]]
-                label = mnist[key]["model"] if i == 0 else None
+                model = mnist[key]["model"]
+                label = w["models"].get(model, model) if i == 0 else None
                 ax.plot(seconds, accuracy, color=color, marker=marker, markersize=3, linewidth=1, label=label)
         for target in mnist["targets"]:
             ax.axhline(target, color="grey", linestyle="--", linewidth=0.8)
