@@ -133,6 +133,16 @@ def test_toc_page_numbers_follows_the_bookmarks_in_order():
     assert build_pdf.toc_page_numbers(entries, outline) == ["7", "9", "12", "13"]
 
 
+def test_a_bookmark_interleaved_with_a_repeat_of_its_start_names_its_heading():
+    assert build_pdf.names_heading("Terms (Terms (术语术语))", "Terms (术语)")
+    assert build_pdf.names_heading("3.1 Convolution as frameworks compute3.1 Convolution as frameworks computeit",
+                                   "3.1 Convolution as frameworks compute it")  # fmt: skip
+    assert not build_pdf.names_heading("Output y, target", "Output , target")  # a letter that is no repeat
+    entries = [{"text": "Terms (术语)"}, {"text": "3. Networks"}, {"text": "Terms (术语)"}]
+    outline = [(2, "Terms (Terms (术语术语))", 63), (1, "3. Networks", 67), (2, "Terms (术语)", 85)]
+    assert build_pdf.toc_page_numbers(entries, outline) == ["63", "67", "85"]
+
+
 def test_pdf_links_resolve_only_to_a_pdf(tmp_path):
     (tmp_path / "book").mkdir()
     (tmp_path / "zh").mkdir()

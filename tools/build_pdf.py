@@ -385,11 +385,30 @@ def squashed(text: str) -> str:
     return "".join(ch for ch in text if ch.isalnum())
 
 
+def interleaves_a_repeat(title: str, key: str) -> bool:
+    """Whether `title` is `key` interleaved with a repeat of its own beginning, as Chromium
+    writes some bookmarks ("Terms (Terms (术语术语))" for "Terms (术语)")."""
+    repeat = key[: len(title) - len(key)]
+    if len(title) < len(key) or len(repeat) != len(title) - len(key):
+        return False
+    # reach[j]: title[: i + j] can be split into key[: i] and repeat[: j] (classic interleaving)
+    reach = [True] + [False] * len(repeat)
+    for j in range(1, len(repeat) + 1):
+        reach[j] = reach[j - 1] and repeat[j - 1] == title[j - 1]
+    for i in range(1, len(key) + 1):
+        reach[0] = reach[0] and key[i - 1] == title[i - 1]
+        for j in range(1, len(repeat) + 1):
+            char = title[i + j - 1]
+            reach[j] = (reach[j] and key[i - 1] == char) or (reach[j - 1] and repeat[j - 1] == char)
+    return reach[-1]
+
+
 def names_heading(bookmark: str, heading: str) -> bool:
     """Whether a bookmark's title is `heading`'s: Chromium may put the part of a heading on a
-    page's last line before the whole title ("1.3 A neuron … integrate-and-1.3 A neuron …")."""
+    page's last line before the whole title ("1.3 A neuron … integrate-and-1.3 A neuron …"), or
+    interleave the two ("Terms (Terms (术语术语))")."""
     title, key = squashed(bookmark), squashed(heading)
-    return title.startswith(key) or title.endswith(key)
+    return title.startswith(key) or title.endswith(key) or interleaves_a_repeat(title, key)
 
 
 def toc_page_numbers(entries: list[dict], outline: list[tuple[int, str, int]]) -> list[str]:
