@@ -278,19 +278,30 @@ def check_edition(name: str, pdf_dir: Path, html: Path) -> list[str]:
     return found + unresolved_links(html_dir, links)
 
 
+# Kinds of problem that `--warn KIND` reports without failing, and how each one's line reads.
+KINDS = {"radicals": "extract as radicals", "blank": "blank and the chapter goes on"}
+# Known and not yet fixed (CI reports them with --warn): Chinese words inside figures are SVG
+# images (<img>), which the print's radical-free fonts cannot reach; a figure taller than what is
+# left of a page pushes it to the next and leaves the page more than half blank.
+KNOWN = ("radicals", "blank")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pdf-dir", type=Path, default=ROOT / "_build" / "pdf")
     parser.add_argument("--html", type=Path, default=ROOT / "_build" / "html")
     parser.add_argument("--edition", choices=["en", "zh", "both"], default="both")
+    parser.add_argument("--warn", action="append", default=[], choices=sorted(KINDS),
+                        help="report this kind of problem without failing (repeatable)")  # fmt: skip
     args = parser.parse_args(argv)
     failed = 0
     for name in ["en", "zh"] if args.edition == "both" else [args.edition]:
         found = check_edition(name, args.pdf_dir, args.html)
+        warned = [line for line in found if any(KINDS[kind] in line for kind in args.warn)]
         for line in found:
-            print(f"FAIL {name}: {line}")
-        print(f"{name}: {len(found)} problems")
-        failed += bool(found)
+            print(f"{'WARN' if line in warned else 'FAIL'} {name}: {line}")
+        print(f"{name}: {len(found) - len(warned)} problems, {len(warned)} reported only (--warn)")
+        failed += len(found) > len(warned)
     return 1 if failed else 0
 
 
