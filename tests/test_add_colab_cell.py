@@ -35,6 +35,7 @@ def chapter_without_the_cell(path: Path) -> Path:
 @pytest.fixture
 def shell(monkeypatch):
     """An IPython shell whose %pip only records what it was asked to install."""
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)  # IPython warns when it names another environment
     ipython = InteractiveShell.instance()
     calls = []
     ipython.register_magic_function(lambda line: calls.append(line), "line", "pip")

@@ -112,6 +112,7 @@ def test_tidy_svg_drops_zero_rotations_and_rounds_only_coordinates():
 def test_jupyter_shows_figures_as_svg_only(monkeypatch):
     from IPython.core.interactiveshell import InteractiveShell
 
+    monkeypatch.delenv("VIRTUAL_ENV", raising=False)  # IPython warns when it names another environment
     shell = InteractiveShell.instance()
     try:
         monkeypatch.setattr("IPython.get_ipython", lambda: shell)
