@@ -20,7 +20,6 @@ import posixpath
 import re
 import sys
 from dataclasses import dataclass
-from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -29,9 +28,11 @@ import yaml
 try:
     from tools.book_pdf import PDF_FILES
     from tools.build_pdf import MARGIN_MM, editions, names_heading, squashed
+    from tools.check_pages import PageParser, parse_page
 except ModuleNotFoundError:  # run as a script, with tools/ on sys.path
     from book_pdf import PDF_FILES
     from build_pdf import MARGIN_MM, editions, names_heading, squashed
+    from check_pages import PageParser, parse_page
 
 ROOT = Path(__file__).resolve().parents[1]
 # Both editions print 179-185 pages today (A4). Fewer than 100 means chapters are missing;
@@ -162,31 +163,9 @@ def read_pdf(path: Path, margins_mm: dict = MARGIN_MM, blank_dpi: int = 24) -> P
 # ---------------------------------------------------------------- the edition's HTML
 
 
-class _Page(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.title, self.hrefs, self._in_title = "", [], False
-
-    def handle_starttag(self, tag, attrs):
-        self._in_title = tag == "title"
-        href = dict(attrs).get("href")
-        if tag == "a" and href:
-            self.hrefs.append(href)
-
-    def handle_endtag(self, tag):
-        if tag == "title":
-            self._in_title = False
-
-    def handle_data(self, data):
-        if self._in_title:
-            self.title += data
-
-
-def parse_html(path: Path) -> _Page:
-    """A built page's <title> and links."""
-    page = _Page()
-    page.feed(path.read_text(encoding="utf-8"))
-    return page
+def parse_html(path: Path) -> PageParser:
+    """A built page's <title> and links (the browser check's parser)."""
+    return parse_page(path.read_text(encoding="utf-8"))
 
 
 def book_pages() -> list[str]:
