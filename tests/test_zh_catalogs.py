@@ -94,6 +94,8 @@ def link_targets(text: str) -> Counter:
 CENTURY_DECADE = re.compile(r"(\d{2}) ?世纪 ?(\d)0 ?年代")
 DIGIT_CLASSES = ["zeros", "ones", "twos", "threes", "fours", "fives", "sixes", "sevens", "eights", "nines"]
 DIGIT_CLASS = re.compile(r"(\d[\d,]*) (" + "|".join(DIGIT_CLASSES) + r")\b")
+# A range whose unit is written once ('90 and 97%', '90 到 97%') means it for both ends.
+PERCENT_RANGE = re.compile(r"(\d+(?:\.\d+)?)(\s*(?:and|to|和|到|至|～)\s*)(?=\d+(?:\.\d+)?\s?(?:%|percent))")
 
 
 def numbers(text: str) -> Counter:
@@ -102,6 +104,7 @@ def numbers(text: str) -> Counter:
     text = MONTH.sub(lambda m: f" {MONTHS.index(m.group(1)) + 1} ", ARTICLE_GLOSS.sub(r"\1", text))
     text = CENTURY_DECADE.sub(lambda m: f" {int(m.group(1)) - 1}{m.group(2)}0 ", text)
     text = DIGIT_CLASS.sub(lambda m: f"{m.group(1)} {DIGIT_CLASSES.index(m.group(2))} ", text)
+    text = PERCENT_RANGE.sub(r"\1%\2", text)
     for sign, digits, scale, unit in NUMBER.findall(strip_protected(text)):
         digits = digits.replace(",", "")
         value = f"{float(digits) * SCALE[scale]:.6g}" if scale else digits
@@ -111,11 +114,20 @@ def numbers(text: str) -> Counter:
     return found
 
 
+# Words inside a formula (\text{otherwise}) are prose: the Chinese edition translates them.
+TEXT_IN_MATH = re.compile(r"\\text\{[^{}]*\}")
+
+
+def maths(text: str) -> Counter:
+    """The text's formulas, the words of each \\text{...} in them left out."""
+    return Counter(TEXT_IN_MATH.sub(r"\\text{}", formula) for formula in MATH.findall(text))
+
+
 def problems(english: str, chinese: str) -> list[str]:
     """What the translation lost or changed, in words."""
     found = []
     text_en, text_zh = ROLE.sub(" ", english), ROLE.sub(" ", chinese)
-    if Counter(MATH.findall(text_en)) != Counter(MATH.findall(text_zh)):
+    if maths(text_en) != maths(text_zh):
         found.append("maths differ")
     if Counter(CODE.findall(MATH.sub(" ", text_en))) != Counter(CODE.findall(MATH.sub(" ", text_zh))):
         found.append("inline code differs")
@@ -227,6 +239,12 @@ def test_the_checks_catch_what_they_should():
     assert problems("a bias of -1", "偏置为 1")[0].startswith("numbers differ")
     assert problems("a bias of -1", "偏置为 −1") == []
     assert problems("seeds 0-4", "种子 0-4") == []
+    assert problems("near 90 and 97%", "在 90% 和 97% 附近") == []
+    assert problems("near 90 and 97%", "在 90 和 97% 附近") == []
+    assert problems("near 90 and 97 percent", "在 90% 和 97% 附近") == []
+    assert problems("near 90 and 97%", "在 90% 和 98% 附近")[0].startswith("numbers differ")
+    assert "maths differ" not in problems("$r = 0 \\text{ otherwise}$", "$r = 0 \\text{（其他情况）}$")
+    assert "maths differ" in problems("$r = 0 \\text{ otherwise}$", "$r = 1 \\text{（其他情况）}$")
     assert problems("by the 1990s", "到 20 世纪 90 年代") == []
     assert problems("by the 1990s", "到 20 世纪 80 年代")[0].startswith("numbers differ")
     assert problems("6,742 ones and 5,421 fives", "数字 1 有 6,742 张，数字 5 有 5,421 张") == []

@@ -10,7 +10,11 @@ role targets (``strip_protected`` of test_zh_catalogs):
   open or close (punctuation such as a role's backtick inside, a Han letter outside);
 - none of the retired term variants (the glossary's terms and issue 31's decisions);
 - no English word left in the text (item 6) except names and titles (capitalised), glosses in
-  full-width parentheses after a Chinese term, and the terms the glossary keeps in English.
+  full-width parentheses after a Chinese term, and the terms the glossary keeps in English;
+  nor inside a formula's ``\\text{...}`` (operator names such as step and argmax excepted);
+- numbers of four or more digits group thousands with commas (1,000, 60,000), as the generated
+  numbers do; years and identifiers (CVE-2025-1550, #20585) excepted;
+- dates in Arabic numerals with spaces: 2017 年 4 月, 20 世纪 90 年代.
 """
 
 from __future__ import annotations
@@ -105,6 +109,26 @@ RETIRED = [
 ]
 
 
+# Four or more digits in a row that are not a year (1500-2099) nor part of an identifier.
+UNGROUPED = re.compile(r"(?<![\d.,\-#/])(?!(?:1[5-9]|20)\d\d(?!\d))\d{4,}(?![\d,.])")
+DATE = re.compile(
+    rf"\d年|年\d|\d月|年[一二三四五六七八九十]+月|[一二三四五六七八九]十年代|[一二]十[一二]?世纪|[{HAN}]\d{{4}}年"
+)
+# Names of operators and functions written upright in formulas (not prose).
+OPERATOR_NAMES = {"step", "pool", "argmax", "argmin", "softmax", "relu", "sigmoid", "tanh", "diag", "sign"}
+
+
+def english_in_maths(chinese: str) -> list[str]:
+    """English words inside \\text{...} of the message's own formulas (not the article's)."""
+    text = re.sub(r"\{article(?:-math|-code)?\}`[^`]*`", " ", chinese)
+    formulas = MATH.findall(text) if "$" in text else [text]  # a display formula's message is all maths
+    words = []
+    for formula in formulas:
+        for inner in re.findall(r"\\text\{([^{}]*)\}", formula):
+            words += [w for w in re.findall(r"[A-Za-z]{2,}", inner) if w.lower() not in OPERATOR_NAMES]
+    return words
+
+
 def retired_problems(english: str, chinese: str) -> list[str]:
     chinese = re.sub(r"\s*<[^<>`]+>`", "`", chinese)  # role targets are the English glossary keys
     text = free_text(chinese, keep_roles=True)
@@ -133,8 +157,8 @@ LATIN = re.compile(r"(?<![A-Za-z\u00c0-\u024f0-9_.\-/@])[a-z][a-z]+(?:-[a-z]+)*(
 
 def latin_words(chinese: str, allowed: set[str]) -> list[str]:
     """Lower-case English words outside code, maths, roles, titles and glosses in full-width parentheses."""
-    if not re.search(f"[{HAN}]", chinese):
-        return []  # maths, code or a name kept as it is
+    if not re.search(f"[{HAN}]", chinese) or ("$" not in chinese and re.search(r"\\[a-z]+", chinese)):
+        return []  # maths (a display formula's message is all maths), code or a name kept as it is
     text = re.sub(r"\{\{[^}]*\}\}", " ", free_text(chinese))  # a {{ substitution }}
     text = re.sub(r"（[^（）]*）", " ", text)  # （English gloss）
     text = re.sub(r"“[^“”]*[A-Za-z][^“”]*”", " ", text)  # a quoted English title or phrase
@@ -146,6 +170,8 @@ def catalog_problems(path, allowed) -> list[str]:
     wrong = []
     for message in messages(path):
         zh, en = message.string, message.id
+        if zh and english_in_maths(zh):  # a formula kept as it is has its words in English too
+            wrong.append(f"English in a formula's \\text{{}} {english_in_maths(zh)}: {en[:50]!r}")
         if not zh or zh == en:
             continue  # untranslated (the catalog test says so) or kept as it is: the glossary's term lines
         free = free_text(zh)
@@ -163,6 +189,10 @@ def catalog_problems(path, allowed) -> list[str]:
         for m in ITALIC.finditer(free_text(zh, keep_roles=True)):
             wrong.append(f"italic Chinese *{m.group(1)[:20]}* (bold or nothing): {where}")
         wrong += [f"{p}: {where}" for p in bold_problems(zh) + retired_problems(en, zh)]
+        if UNGROUPED.search(free):
+            wrong.append(f"thousands not grouped {UNGROUPED.search(free).group(0)!r} (write 1,000): {where}")
+        if DATE.search(free):
+            wrong.append(f"date {DATE.search(free).group(0)!r} (write 2017 年 4 月, 20 世纪 90 年代): {where}")
         words = latin_words(zh, allowed)
         if words:
             wrong.append(f"English words {sorted(set(words))[:6]}: {where}")
@@ -240,3 +270,13 @@ def test_the_checks_catch_planted_examples():
     assert latin_words("权重用 Adam 更新，再经过 softmax（归一化指数函数）", allowed) == []
     assert latin_words("每个 epoch 之后，`model.fit` 打印 loss", allowed) == ["epoch", "loss"]
     assert latin_words("即{term}`误差项 <error term>`（error term），$\\text{step}$", allowed) == []
+    assert english_in_maths("当 $r = 0 \\text{ otherwise}$ 时") == ["otherwise"]
+    assert english_in_maths("$\\text{argmax}(z)$，否则 $r = 0 \\text{（其他情况）}$") == []
+    assert english_in_maths("原文写 {article-math}`1, \\text{if } i` 和 $x$") == []
+    assert english_in_maths("\nr = 1 \\quad\\text{for } x > 0\n") == ["for"]
+    assert UNGROUPED.search(free_text("对角线上接近 1000 的数")).group(0) == "1000"
+    assert UNGROUPED.search(free_text("共 60000 张")) and UNGROUPED.search(free_text("共 16000 个"))
+    found = [free_text(t) for t in ("接近 1,000", "1998 年", "CVE-2025-1550", "keras#20585", "{glue:text}`n:,`")]
+    assert not any(UNGROUPED.search(t) for t in found)
+    assert DATE.search("2017年4月") and DATE.search("2017 年四月") and DATE.search("九十年代")
+    assert DATE.search("二十世纪 90 年代") and not DATE.search("2017 年 4 月，20 世纪 90 年代，每年")
