@@ -107,6 +107,7 @@ RETIRED = [
     (r"文章", "原文 (the article) or 论文 (a paper)", None),
     (IMAGE_COUNT, "张 (images)", None),
     (r"批次大小", "批大小", None),
+    (r"(?<![小全])批量", "批次 (a batch; 小批量 a mini-batch, 全批量 full-batch)", None),
     (r"配方", "方案 (a training recipe)", None),
     (r"(?<!打)印出", "打印 (a program's output) or 给出 (the article's text)", None),
 ]
@@ -267,6 +268,7 @@ def test_the_checks_catch_planted_examples():
     assert retired_problems("a 28 × 28 image", "一幅 28 × 28 的图像")
     assert retired_problems("a stride of 2", "步幅为 2") == []
     assert retired_problems("the batch size", "批次大小为 128") and retired_problems("the recipe", "这个配方")
+    assert retired_problems("the batch", "整个批量上") and not retired_problems("a mini-batch", "小批量和全批量")
     assert retired_problems("as printed", "照原文印出的样子") and not retired_problems("printed", "打印出的秒数")
     assert retired_problems("the article says", "文章写道：{article}`文章`") == [
         "'文章' → 原文 (the article) or 论文 (a paper)"
