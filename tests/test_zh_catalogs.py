@@ -106,6 +106,7 @@ def numbers(text: str) -> Counter:
     text = DIGIT_CLASS.sub(lambda m: f"{m.group(1)} {DIGIT_CLASSES.index(m.group(2))} ", text)
     text = PERCENT_RANGE.sub(r"\1%\2", text)
     text = re.sub(r"原来的\s*1/(?=\d)", "原来的 ", text)  # 'divided by 256' is 缩小到原来的 1/256
+    text = re.sub(r"\ball-ones?\b", "all 1", text)  # 'all-ones kernels' are kernels of 1s
     for sign, digits, scale, unit in NUMBER.findall(strip_protected(text)):
         digits = digits.replace(",", "")
         value = f"{float(digits) * SCALE[scale]:.6g}" if scale else digits
@@ -244,6 +245,7 @@ def test_the_checks_catch_what_they_should():
     assert problems("near 90 and 97%", "在 90 和 97% 附近") == []
     assert problems("near 90 and 97 percent", "在 90% 和 97% 附近") == []
     assert problems("divided it by 256", "缩小到原来的 1/256") == []
+    assert problems("with all-ones kernels", "卷积核元素全部取 1") == []
     assert problems("divided it by 256", "缩小到 1/256")[0].startswith("numbers differ")
     assert problems("near 90 and 97%", "在 90% 和 98% 附近")[0].startswith("numbers differ")
     assert "maths differ" not in problems("$r = 0 \\text{ otherwise}$", "$r = 0 \\text{（其他情况）}$")
