@@ -1,8 +1,12 @@
 """What one chapter costs: wall time and the kernel's peak memory for one fresh execution.
 
 Usage: ``python benchmarks/notebook_cost.py book/ch5_keras_mnist.ipynb [...]`` prints, per
-notebook, the seconds it took and the peak resident memory (RSS) of its kernel process and
-of the kernel's children. The notebook runs as ``pytest --nbval`` runs it: a copy in a
+notebook, the seconds it took and the peak memory of its kernel process and of the kernel's
+children (chapter 7's data-parallel workers), two ways: the sum of their resident sets (RSS),
+which counts the pages of a library that all of them map once per process, and the sum of
+their proportional set sizes (PSS, Linux), which counts each shared page once, split between
+the processes that share it: what the machine (a Binder session's memory limit) is charged.
+For a chapter without child processes the two are nearly equal. The notebook runs as ``pytest --nbval`` runs it: a copy in a
 temporary directory beside the chapter (so relative paths resolve the same), a fresh
 kernel, every cell top to bottom. The stored notebook is never written. ``benchmarks/run.py``
 calls :func:`measure` for the book's cost table.
@@ -24,33 +28,37 @@ from nbclient import NotebookClient
 POLL_SECONDS = 0.05
 
 
-class PeakRSS:
-    """Polls a process tree's resident memory in a background thread and keeps the maximum."""
+class PeakMemory:
+    """Polls a process tree's memory (RSS and PSS sums) in a background thread and keeps the maxima."""
 
     def __init__(self, pid: int):
         self.process = psutil.Process(pid)
-        self.peak = 0
+        self.peak = 0  # the largest sum of RSS
+        self.peak_pss = 0  # the largest sum of PSS (RSS where the system gives no PSS)
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._poll, daemon=True)
 
-    def _rss(self) -> int:
-        total = 0
+    def _sums(self) -> tuple[int, int]:
+        rss = pss = 0
         for proc in [self.process, *self.process.children(recursive=True)]:
             try:
-                total += proc.memory_info().rss
+                info = proc.memory_full_info()
             except (psutil.NoSuchProcess, psutil.AccessDenied):
-                pass
-        return total
+                continue
+            rss += info.rss
+            pss += getattr(info, "pss", info.rss)
+        return rss, pss
 
     def _poll(self) -> None:
         while not self._stop.is_set():
             try:
-                self.peak = max(self.peak, self._rss())
+                rss, pss = self._sums()
             except psutil.NoSuchProcess:
                 return
+            self.peak, self.peak_pss = max(self.peak, rss), max(self.peak_pss, pss)
             self._stop.wait(POLL_SECONDS)
 
-    def __enter__(self) -> PeakRSS:
+    def __enter__(self) -> PeakMemory:
         self._thread.start()
         return self
 
@@ -60,7 +68,7 @@ class PeakRSS:
 
 
 def measure(notebook: Path, timeout: int = 600) -> dict:
-    """Execute ``notebook`` once in a fresh kernel; return its seconds and the kernel's peak RSS (bytes)."""
+    """Execute ``notebook`` once in a fresh kernel; return its seconds and the kernel tree's peak RSS and PSS (bytes)."""
     notebook = Path(notebook).resolve()
     if not notebook.is_file():
         raise FileNotFoundError(f"{notebook}: no such notebook; pass a path such as book/ch1_neurons.ipynb")
@@ -72,11 +80,11 @@ def measure(notebook: Path, timeout: int = 600) -> dict:
         with client.setup_kernel():
             pid = client.km.provisioner.process.pid
             start = time.perf_counter()
-            with PeakRSS(pid) as peak:
+            with PeakMemory(pid) as peak:
                 for index, cell in enumerate(nb.cells):
                     client.execute_cell(cell, index)
             seconds = time.perf_counter() - start
-    return {"seconds": seconds, "peak_rss_bytes": peak.peak}
+    return {"seconds": seconds, "peak_rss_bytes": peak.peak, "peak_pss_bytes": peak.peak_pss}
 
 
 def main() -> None:
@@ -85,7 +93,8 @@ def main() -> None:
     args = parser.parse_args()
     for notebook in args.notebooks:
         cost = measure(notebook)
-        print(f"{notebook.name}: {cost['seconds']:.0f} s, peak kernel RSS {cost['peak_rss_bytes'] / 2**20:.0f} MiB")
+        rss, pss = cost["peak_rss_bytes"] / 2**20, cost["peak_pss_bytes"] / 2**20
+        print(f"{notebook.name}: {cost['seconds']:.0f} s, peak memory {pss:.0f} MiB PSS ({rss:.0f} MiB RSS)")
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ from tools.book_costs import (
     accuracy_figure_svg,
     badge_text,
     load_results,
+    peak_memory_mib,
     report_markdown,
 )
 from tools.check_pages import cost_problem, expected_cost_line
@@ -186,7 +187,7 @@ def test_time_ratio_and_first_epoch_reaching_the_target():
 
 def test_missed_targets_names_each_miss():
     missed = missed_targets(fake_results())
-    assert "ch5_keras_mnist: peak kernel RSS 1.27 GiB > 1.0 GiB" in missed
+    assert "ch5_keras_mnist: peak memory 1.27 GiB > 1.0 GiB" in missed
     assert "MNIST time ratio: 0.17 > 0.125" in missed
     assert any(m.startswith("conv2d NumPy/TensorFlow ratio: 3.50 > 3.0") for m in missed)
     assert not any(m.startswith("ch1_neurons") for m in missed) and len(missed) == 3
@@ -200,9 +201,36 @@ def test_measure_sees_the_kernels_memory_and_time(tmp_path):
     stored = path.read_bytes()
     cost = measure(path)
     assert cost["peak_rss_bytes"] > 320e6  # 40 million float64 = 320 MB, all touched by np.ones
+    assert cost["peak_pss_bytes"] > 320e6  # private pages: PSS counts them whole
     assert cost["seconds"] >= 0.3
     assert path.read_bytes() == stored, "measure() must never write the stored notebook"
     assert list(tmp_path.iterdir()) == [path], "measure() must remove its temporary copy"
+
+
+def test_measure_counts_a_childs_private_memory_and_shared_pages_once(tmp_path):
+    code = (
+        "import subprocess, sys, time\nimport numpy as np\n"
+        "shared = np.ones(25_000_000)  # 200 MB, private to the kernel\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'import numpy as np, time; x = np.ones(25_000_000); "
+        "time.sleep(1.5)'])\nchild.wait()"
+    )
+    nb = nbformat.v4.new_notebook()
+    nb.cells = [nbformat.v4.new_code_cell(code)]
+    path = tmp_path / "child.ipynb"
+    nbformat.write(nb, path)
+    cost = measure(path)
+    assert cost["peak_pss_bytes"] > 400e6  # the kernel's 200 MB and the child's 200 MB, together
+    # the two interpreters' shared libraries count once in PSS, once per process in RSS
+    assert cost["peak_pss_bytes"] < cost["peak_rss_bytes"]
+
+
+def test_the_tables_prefer_pss_and_fall_back_to_rss_for_older_results():
+    results = fake_results()
+    cost = results["notebooks"]["ch5_keras_mnist"]
+    assert peak_memory_mib(cost) is cost["peak_rss_mib"]
+    cost["peak_pss_mib"] = spread([700, 800, 750])
+    assert "peak memory about 840 MB" in badge_text(cost, results["machine"])  # 800 MiB
+    assert "| {doc}`ch5_keras_mnist` | 85 (80–99) | 800 |" in report_markdown("chapters", results)
 
 
 def test_results_file_covers_every_chapter_and_every_step():

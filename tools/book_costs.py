@@ -37,7 +37,7 @@ WORDS = {
         "NumPy {numpy}, TensorFlow {tensorflow}, Keras {keras}, shap {shap}, Jupyter Book {jupyter_book}.",
         "chapter": "Chapter",
         "seconds": "Seconds: median (min–max)",
-        "memory": "Peak kernel memory, MiB (max)",
+        "memory": "Peak memory, MiB (max)",
         "runs": "runs",
         "model": "Model",
         "epochs": "Epochs",
@@ -74,7 +74,7 @@ WORDS = {
         "TensorFlow {tensorflow}、Keras {keras}、shap {shap}、Jupyter Book {jupyter_book}。",
         "chapter": "章节",
         "seconds": "秒：中位数（最小–最大）",
-        "memory": "内核内存峰值，MiB（最大）",
+        "memory": "内存峰值，MiB（最大）",
         "runs": "次运行",
         "model": "模型",
         "epochs": "轮数",
@@ -147,6 +147,11 @@ def about_memory(mib: float, what: str = "a memory size") -> str:
     return f"{megabytes / 1000:.1f} GB"
 
 
+def peak_memory_mib(cost: dict) -> dict:
+    """A chapter's peak memory: PSS (each shared page once) where measured, else RSS (older results)."""
+    return cost.get("peak_pss_mib", cost["peak_rss_mib"])
+
+
 def badge_text(cost: dict, machine: dict, language: str | None = "en") -> str:
     """The one-line cost of a chapter (MyST markdown)."""
     cores = machine["cores"]
@@ -155,7 +160,7 @@ def badge_text(cost: dict, machine: dict, language: str | None = "en") -> str:
     return words(language)["badge"].format(
         seconds=about_seconds(cost["seconds"]["median"], "a chapter's median seconds"),
         cores=cores,
-        memory=about_memory(cost["peak_rss_mib"]["max"], "a chapter's peak memory"),
+        memory=about_memory(peak_memory_mib(cost)["max"], "a chapter's peak memory"),
     )
 
 
@@ -169,10 +174,10 @@ def report_markdown(part: str, results: dict, language: str | None = "en") -> st
     if part == "chapters":
         rows = [f"| {w['chapter']} | {w['seconds']} | {w['memory']} |", "| --- | ---: | ---: |"]
         for name, cost in results["notebooks"].items():
-            s, m = cost["seconds"], cost["peak_rss_mib"]
+            s, m = cost["seconds"], peak_memory_mib(cost)
             for key in ("median", "min", "max"):
                 positive(s[key], f"notebooks.{name}.seconds.{key}")
-            positive(m["max"], f"notebooks.{name}.peak_rss_mib.max")
+            positive(m["max"], f"notebooks.{name}.peak memory (MiB).max")
             rows.append(f"| {{doc}}`{name}` | {s['median']:.0f} ({s['min']:.0f}–{s['max']:.0f}) | {m['max']:.0f} |")
         n = len(next(iter(results["notebooks"].values()))["seconds"]["runs"])
         return "\n".join(rows) + f"\n\n({n} {w['runs']})"
