@@ -70,6 +70,34 @@ def test_a_long_glossary_gets_a_bar_of_letters_and_a_heading_per_letter():
     assert all(part["classes"] == ["glossary"] for part in lists)
 
 
+def test_the_chinese_edition_files_entries_by_the_pinyin_of_their_chinese_term():
+    english = ["axon", "bias", "convolution", "dendrite", "epoch", "filter", "gate", "hidden"]
+    chinese = ["轴突", "偏置", "卷积", "树突", "轮", "滤波器", "门", "隐藏"]
+    extra = [(f"zz{i:02d}", f"阿{i:02d}") for i in range(MIN_ENTRIES_FOR_LETTERS)]  # long enough for letters
+    odd = [("logit", "logit（未归一化分数）"), ("2-norm", "2 范数")]
+    pairs = list(zip(english, chinese, strict=True)) + extra + odd
+    node = glossary(*(entry(en, zh) for en, zh in pairs))  # in English order, as book/glossary.md is
+    rearrange_glossary(node, "zh")
+    bar = node.children[0]
+    assert bar.astext().startswith("按拼音首字母查找：")
+    letters = [ref.astext() for ref in bar.findall(nodes.reference)]
+    assert letters == ["A", "J", "L", "M", "P", "S", "Y", "Z", "#"]  # pinyin initials in order, '#' last
+    firsts = [t.astext().split(" — ")[0] for t in node.findall(nodes.term)]
+    # the 阿 entries (ā) first; then juǎn; logit < lún < lǜ (ü after u); a term without pinyin last
+    assert firsts[MIN_ENTRIES_FOR_LETTERS:] == [
+        "卷积",
+        "logit（未归一化分数）",
+        "轮",
+        "滤波器",
+        "门",
+        "偏置",
+        "树突",
+        "隐藏",
+        "轴突",
+        "2 范数",
+    ]
+
+
 def test_a_short_glossary_keeps_one_list():
     node = glossary(entry("axon", "轴突"), entry("bias", "偏置"))
     rearrange_glossary(node, "en")

@@ -211,6 +211,28 @@ def test_font_without_radicals_maps_them_to_nothing_and_keeps_the_rest(tmp_path)
     assert cmap == {0x5927: "da", 0x41: "da"}
 
 
+def test_inline_figures_puts_each_svg_in_the_page_with_unique_ids_and_its_label(tmp_path):
+    (tmp_path / "_images").mkdir()
+    svg = (
+        '<?xml version="1.0"?>\n<!DOCTYPE svg>\n<svg class="book-figure" width="10pt" viewBox="0 0 10 10">'
+        '<g id="axes_1"><path clip-path="url(#p1)" d="M 0 0"/></g><clipPath id="p1"/>'
+        '<use xlink:href="#m1"/><path id="m1" style="fill: #ffffff"/><text>图</text></svg>'
+    )
+    (tmp_path / "_images" / "a.zh_CN.svg").write_text(svg, encoding="utf-8")
+    figure = (
+        '<a class="figure-full-size reference internal image-reference" href="_images/a.zh_CN.svg" title="t">'
+        '<img alt="一张图" src="_images/a.zh_CN.svg" /> </a>'
+    )
+    page = build_pdf.inline_figures(f"<p>{figure}</p><p>{figure}</p><img alt='x' src='_images/b.png' />", tmp_path)
+    assert '<img alt="一张图"' not in page and "figure-full-size" not in page and "<?xml" not in page
+    assert page.count('<svg role="img" aria-label="一张图" class="book-figure"') == 2
+    for n in (1, 2):  # every id and every reference to it renamed per figure, nothing else
+        assert f'id="f{n}-axes_1"' in page and f'id="f{n}-p1"' in page and f"url(#f{n}-p1)" in page
+        assert f'xlink:href="#f{n}-m1"' in page
+    assert page.count("fill: #ffffff") == 2 and page.count("<text>图</text>") == 2
+    assert "<img alt='x' src='_images/b.png' />" in page  # not an SVG figure: left as it is
+
+
 # ---------------------------------------------------------------- the built PDFs (CI)
 
 

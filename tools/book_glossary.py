@@ -10,7 +10,9 @@ edition each entry is shown on one line instead, the edition's own term first an
 
 Every term keeps its anchor (the first on the entry, the others on their words), so links
 to any of them still land on the entry. A long glossary (the appendix) also gets a bar of
-letters at the top and a heading for each letter, linked from the bar.
+letters at the top and a heading for each letter, linked from the bar. The English edition
+keeps the source's alphabetical order; the Chinese edition files each entry under its Chinese
+term in Hanyu Pinyin order (tools/pinyin_order.py), as a Chinese dictionary does.
 """
 
 from __future__ import annotations
@@ -21,10 +23,15 @@ import unicodedata
 from docutils import nodes
 from sphinx import addnodes
 
+try:
+    from tools.pinyin_order import initial, pinyin_key
+except ModuleNotFoundError:  # loaded by Sphinx as a local extension, with tools/ on sys.path
+    from pinyin_order import initial, pinyin_key
+
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
 WORDS = {
-    "en": {"also": ", also ", "join_own": ", ", "join_other": "、", "letters": "Glossary by letter"},
-    "zh": {"also": "，又称", "join_own": "、", "join_other": ", ", "letters": "按字母查找"},
+    "en": {"also": ", also ", "join_own": ", ", "join_other": "、", "letters": "Glossary by letter: "},
+    "zh": {"also": "，又称", "join_own": "、", "join_other": ", ", "letters": "按拼音首字母查找："},
 }
 MIN_ENTRIES_FOR_LETTERS = 20
 
@@ -38,6 +45,19 @@ def letter(term: nodes.term) -> str:
     """The letter an entry is filed under: the first letter of its first term, else '#'."""
     first = unicodedata.normalize("NFD", term.astext().strip())[:1].upper()
     return first if "A" <= first <= "Z" else "#"
+
+
+def own_terms(terms: list[nodes.term], edition: str) -> list[nodes.term]:
+    """An entry's terms in the edition's language (all of them when it has none)."""
+    return [t for t in terms if is_chinese(t) == (edition == "zh")] or terms
+
+
+def filed_under(terms: list[nodes.term], edition: str) -> tuple[str, tuple]:
+    """(letter, sort key) of an entry: in English the source's order; in Chinese its own term's pinyin."""
+    main = own_terms(terms, edition)[0]
+    if edition == "zh":
+        return initial(main.astext().strip()), pinyin_key(main.astext().strip())
+    return letter(terms[0]), ()
 
 
 def _words(term: nodes.term, ids: bool, classes: list[str]) -> nodes.inline:
@@ -70,7 +90,7 @@ def one_line_entry(terms: list[nodes.term], edition: str) -> nodes.term:
 def letter_bar(letters: list[str], edition: str) -> nodes.paragraph:
     """Links to each letter's heading."""
     bar = nodes.paragraph(classes=["glossary-letters"])
-    bar += nodes.inline("", WORDS[edition]["letters"] + ": ", classes=["glossary-letters-label"])
+    bar += nodes.inline("", WORDS[edition]["letters"], classes=["glossary-letters-label"])
     for i, name in enumerate(letters):
         if i:
             bar += nodes.Text(" ")
@@ -92,16 +112,21 @@ def rearrange_glossary(glossary: addnodes.glossary, edition: str) -> None:
     """Each entry on one line; a long glossary split by letter under a bar of links."""
     lists = [child for child in glossary.children if isinstance(child, nodes.definition_list)]
     for definitions in lists:
-        groups: dict[str, list[nodes.definition_list_item]] = {}
-        for item in definitions.children:
+        filed: list[tuple[str, tuple, int, nodes.definition_list_item]] = []
+        for number, item in enumerate(definitions.children):
             terms = [child for child in item.children if isinstance(child, nodes.term)]
             if not terms:
                 continue
-            groups.setdefault(letter(terms[0]), []).append(item)
+            filed.append((*filed_under(terms, edition), number, item))
             position = item.index(terms[0])
             for term in terms:
                 item.remove(term)
             item.insert(position, one_line_entry(terms, edition))
+        if edition == "zh":  # dictionary order; letters A-Z, then '#'
+            filed.sort(key=lambda entry: (entry[0] == "#", entry[0], entry[1], entry[2]))
+        groups: dict[str, list[nodes.definition_list_item]] = {}
+        for name, _, _, item in filed:
+            groups.setdefault(name, []).append(item)
         if len(definitions.children) < MIN_ENTRIES_FOR_LETTERS or len(groups) < 2:
             continue
         replacement: list[nodes.Node] = [letter_bar(list(groups), edition)]

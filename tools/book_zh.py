@@ -44,6 +44,11 @@ from sphinxcontrib.bibtex.plugin import register_plugin
 from sphinxcontrib.bibtex.style.referencing import BracketStyle, PersonStyle
 from sphinxcontrib.bibtex.style.referencing.author_year import AuthorYearReferenceStyle
 
+try:
+    from tools.pinyin_order import initial, pinyin_key
+except ModuleNotFoundError:  # loaded by Sphinx as a local extension, with tools/ on sys.path
+    from pinyin_order import initial, pinyin_key
+
 ROOT = Path(__file__).resolve().parents[1]
 CHROME = ROOT / "locale" / "zh_CN" / "chrome"
 CJK = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff]")
@@ -221,25 +226,6 @@ def glossary_entries(text: str) -> list[GlossaryEntry]:
                 chinese = tuple(t for t in terms if CJK.search(t))
                 entries.append(GlossaryEntry(tuple(t for t in terms if t not in chinese), chinese))
     return entries
-
-
-def pinyin_key(term: str) -> tuple:
-    """Dictionary order: syllable by syllable, each by its letters and then its tone (ü after u)."""
-    from pypinyin import Style, lazy_pinyin
-
-    key = []
-    for syllable in lazy_pinyin(term, style=Style.TONE3, neutral_tone_with_five=True):
-        toned = re.fullmatch(r"([a-zv]+)([1-5])", syllable)  # a Han character's syllable, e.g. "lv4"
-        key.append((toned.group(1), int(toned.group(2))) if toned else (syllable.strip().lower(), 0))
-    return (tuple(key), term)
-
-
-def initial(term: str) -> str:
-    """The letter a term is filed under: its pinyin's (or its own) first letter, else '#'."""
-    from pypinyin import Style, lazy_pinyin
-
-    first = (lazy_pinyin(term, style=Style.NORMAL) or [""])[0].strip()[:1].upper()
-    return first if "A" <= first <= "Z" else "#"
 
 
 def term_rows(entries: list[GlossaryEntry]) -> list[tuple[str, str, GlossaryEntry]]:

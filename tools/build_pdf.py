@@ -18,8 +18,10 @@ code point that the font maps to it, and Noto CJK draws the Kangxi radicals (U+2
 the CJK radical supplement (U+2E80-U+2EFF) with the glyphs of ordinary characters, so 大 and 网
 would extract as ⼤ and ⽹ and a search for 网络 would find nothing. The print uses copies of the
 Noto CJK fonts without those radicals' entries (``cjk_fonts``, made once with fontTools under
-``_build/pdf/fonts``). Chromium's header and footer cannot use these fonts, so the Chinese
-edition's running header has no title (the English one has it).
+``_build/pdf/fonts``), for the text, the figures (each SVG is put into the page itself,
+``inline_figures``, so that its words are the page's text) and the words in formulas.
+Chromium's header and footer cannot use these fonts, so the Chinese edition's running header
+has no title (the English one has it).
 
 The table of contents takes two prints: the first one's bookmarks say on which page each
 heading landed, the second prints those numbers (the first reserved their room, so no page
@@ -32,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import re
 import shutil
 import subprocess
 import sys
@@ -114,8 +117,42 @@ def build_singlehtml(edition: Edition, sphinx_args: list[str]) -> Path:
     # Sphinx writes the page's addresses (_static/, _images/, its own name) relative to the
     # build's top folder, whatever folder the root page is in: a copy there finds them.
     top = edition.singlehtml / "print.html"
-    shutil.copyfile(page, top)
+    top.write_text(inline_figures(page.read_text(encoding="utf-8"), edition.singlehtml), encoding="utf-8")
     return top
+
+
+# A figure as the HTML build shows it: its SVG file in an <img>, in a link to the same file.
+FIGURE_IMG = re.compile(
+    r'(?:<a class="figure-full-size[^"]*"[^>]*>\s*)?<img alt="(?P<alt>[^"]*)" src="(?P<src>_images/[^"]+\.svg)"\s*/>'
+    r"(?:\s*</a>)?"
+)
+SVG_ID = re.compile(r'\bid="([^"]+)"')
+
+
+def inline_figure(svg: str, alt: str, number: int) -> str:
+    """One figure's SVG as an element of the page: its ids made unique, its alt text its label."""
+    svg = svg[svg.index("<svg") :]
+    for name in set(SVG_ID.findall(svg)):
+        svg = re.sub(rf'(\bid="|#){re.escape(name)}(?=["\)])', rf"\g<1>f{number}-{name}", svg)
+    return svg.replace("<svg ", f'<svg role="img" aria-label="{alt}" ', 1)
+
+
+def inline_figures(page: str, folder: Path) -> str:
+    """The page with each SVG figure's <img> replaced by the SVG itself.
+
+    An <img> is drawn as a picture: the print's radical-free CJK fonts (``cjk_fonts``) cannot
+    reach its text, which then extracts as radicals, and the link around it would point to a
+    file that is not in the PDF. Inline, its words are the page's text in the page's fonts.
+    """
+    count = 0
+
+    def replace(match: re.Match) -> str:
+        nonlocal count
+        count += 1
+        svg = (folder / html.unescape(match["src"])).read_text(encoding="utf-8")
+        return inline_figure(svg, match["alt"], count)
+
+    return FIGURE_IMG.sub(replace, page)
 
 
 # ---------------------------------------------------------------- fonts
@@ -165,10 +202,14 @@ def cjk_fonts(folder: Path = OUT / "fonts") -> str:
         )
     # First in every stack, but only for CJK code points (unicode-range): the generic families
     # after it would otherwise give Chinese pages (lang zh-CN) the unfixed Noto CJK.
+    # The figures' words too (their SVG's own style names the system's Noto CJK SC), and the
+    # words of a formula's \text{...} (MathJax falls back to the system's CJK serif for them).
     families = (
         'html { --pst-font-family-base: "Book CJK SC", var(--pst-font-family-base-system);\n'
         '  --pst-font-family-heading: "Book CJK SC", var(--pst-font-family-base-system);\n'
-        '  --pst-font-family-monospace: "Book CJK SC", var(--pst-font-family-monospace-system); }'
+        '  --pst-font-family-monospace: "Book CJK SC", var(--pst-font-family-monospace-system); }\n'
+        'svg text { font-family: "DejaVu Sans", "Book CJK SC", sans-serif !important; }\n'
+        'mjx-utext { font-family: "Book CJK SC", serif !important; }'
     )
     return "\n".join([*rules, families])
 
@@ -265,6 +306,7 @@ _PREPARE_JS = """async ({title, subtitle, contents, root, fonts}) => {
     .pdf-toc-1 { font-weight: bold; margin-top: 0.6em; }
     .pdf-toc-2 { padding-left: 1.5em; font-size: 0.92rem; }
     section.pdf-document { break-before: page; }
+    svg.book-figure { display: block; max-width: 100%; height: auto; margin: 0 auto; }
     .bd-main .bd-content .bd-article h1:first-of-type { display: block; }
     h1 { font-size: 2rem; }
   `;
