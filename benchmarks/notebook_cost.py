@@ -6,10 +6,10 @@ children (chapter 7's data-parallel workers), two ways: the sum of their residen
 which counts the pages of a library that all of them map once per process, and the sum of
 their proportional set sizes (PSS, Linux), which counts each shared page once, split between
 the processes that share it: what the machine (a Binder session's memory limit) is charged.
-For a chapter without child processes the two are nearly equal. The notebook runs as ``pytest --nbval`` runs it: a copy in a
-temporary directory beside the chapter (so relative paths resolve the same), a fresh
-kernel, every cell top to bottom. The stored notebook is never written. ``benchmarks/run.py``
-calls :func:`measure` for the book's cost table.
+For a chapter without child processes the two are nearly equal. The notebook runs as
+``pytest --nbval`` runs it: a copy in a temporary directory beside the chapter (so relative
+paths resolve the same), a fresh kernel, every cell top to bottom. The stored notebook is
+never written. ``benchmarks/run.py`` calls :func:`measure` for the book's cost table.
 """
 
 from __future__ import annotations
@@ -68,7 +68,7 @@ class PeakMemory:
 
 
 def measure(notebook: Path, timeout: int = 600) -> dict:
-    """Execute ``notebook`` once in a fresh kernel; return its seconds and the kernel tree's peak RSS and PSS (bytes)."""
+    """Execute ``notebook`` once in a fresh kernel; return its seconds and the kernel tree's peak RSS and PSS."""
     notebook = Path(notebook).resolve()
     if not notebook.is_file():
         raise FileNotFoundError(f"{notebook}: no such notebook; pass a path such as book/ch1_neurons.ipynb")

@@ -105,7 +105,7 @@ def spread(values: list[float]) -> dict:
 
 
 def run_notebooks(reps: int) -> dict:
-    """Seconds and peak memory (MiB: PSS and RSS of the kernel and its children) of every chapter, ``reps`` fresh executions each."""
+    """Seconds and peak memory (MiB, PSS and RSS of the kernel tree) of every chapter, ``reps`` executions each."""
     notebooks = chapters()
     runs: dict[str, list[dict]] = {nb.stem: [] for nb in notebooks}
     with tqdm(total=reps * len(notebooks), desc="chapters", unit="run") as bar:
