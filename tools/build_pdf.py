@@ -127,13 +127,20 @@ FIGURE_IMG = re.compile(
     r"(?:\s*</a>)?"
 )
 SVG_ID = re.compile(r'\bid="([^"]+)"')
+# An id where it is defined (id="x") or referred to (url(#x), href="#x").
+SVG_ID_OR_REFERENCE = re.compile(r'(\bid="|#)([^"\)\s#;<>]+)(?=["\)])')
 
 
 def inline_figure(svg: str, alt: str, number: int) -> str:
     """One figure's SVG as an element of the page: its ids made unique, its alt text its label."""
     svg = svg[svg.index("<svg") :]
-    for name in set(SVG_ID.findall(svg)):
-        svg = re.sub(rf'(\bid="|#){re.escape(name)}(?=["\)])', rf"\g<1>f{number}-{name}", svg)
+    names = set(SVG_ID.findall(svg))
+
+    def rename(match: re.Match) -> str:
+        prefix, name = match.groups()
+        return f"{prefix}f{number}-{name}" if name in names else match[0]
+
+    svg = SVG_ID_OR_REFERENCE.sub(rename, svg)  # one pass over the file, not one per id
     return svg.replace("<svg ", f'<svg role="img" aria-label="{alt}" ', 1)
 
 
