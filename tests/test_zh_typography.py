@@ -27,13 +27,14 @@ from tests.test_zh_catalogs import MATH, ROOT, catalogs, messages
 
 HAN = "\u4e00-\u9fff"
 ROLE_WHOLE = re.compile(r"\{[a-z][\w:-]*\}`[^`]*`")
+ARTICLE_ROLE = re.compile(r"\{article(?:-math|-code)?\}`[^`]*`")  # a quotation of the article
 CODE = re.compile(r"```.*?```|``.+?``|`[^`\n]+`", re.DOTALL)
 URL = re.compile(r"\]\([^)\s]*\)|<https?://[^>]+>|https?://\S+")
 
 
 def free_text(text: str, keep_roles: bool = False, role: str = " ") -> str:
     """The message without article quotations, code, maths and link targets; other roles kept or replaced by `role`."""
-    text = re.sub(r"\{article(?:-math|-code)?\}`[^`]*`", "Q", text)  # a quotation: a placeholder
+    text = ARTICLE_ROLE.sub("Q", text)  # a quotation: a placeholder
     if not keep_roles:
         text = ROLE_WHOLE.sub(role, text)
     text = MATH.sub(" ", text)
@@ -81,9 +82,10 @@ def bold_problems(text: str) -> list[str]:
         def punct(c):
             return bool(c) and not c.isalnum() and not c.isspace()
 
-        if inner and punct(inner[-1]) and inner[-1] not in FW_END + "”）》" and re.match(f"[{HAN}]", after):
+        # CommonMark counts full-width quotes and brackets as punctuation too: **“x”**的 stays literal
+        if inner and punct(inner[-1]) and inner[-1] not in FW_END and re.match(f"[{HAN}]", after):
             found.append(f"** cannot close before a Han letter: …{inner[-15:]}**{after}")
-        if inner and punct(inner[0]) and inner[0] not in "“（《" and re.match(f"[{HAN}]", before):
+        if inner and punct(inner[0]) and re.match(f"[{HAN}]", before):
             found.append(f"** cannot open after a Han letter: {before}**{inner[:15]}…")
     return found
 
@@ -124,7 +126,7 @@ OPERATOR_NAMES = {"step", "pool", "argmax", "argmin", "softmax", "relu", "sigmoi
 
 def english_in_maths(chinese: str) -> list[str]:
     """English words inside \\text{...} of the message's own formulas (not the article's)."""
-    text = re.sub(r"\{article(?:-math|-code)?\}`[^`]*`", " ", chinese)
+    text = ARTICLE_ROLE.sub(" ", chinese)
     formulas = MATH.findall(text) if "$" in text else [text]  # a display formula's message is all maths
     words = []
     for formula in formulas:
@@ -258,6 +260,7 @@ def test_the_checks_catch_planted_examples():
     assert bold_problems("**数量。**深度网络") == ["bold ends with '。': **数量。**"]
     assert bold_problems("即**{term}`logit <logits>`**的梯度")
     assert bold_problems("**数量**。深度网络，**“引用”**。") == []
+    assert bold_problems("，**“引用”**的") and bold_problems("是**“引用”**。")  # both print ** literally
     assert retired_problems("weight sharing", "局部连接和权值共享")
     assert retired_problems("the ReLU's kink", "这个拐点")
     assert retired_problems("spread-out inputs leak away", "输入会泄漏掉") == []
