@@ -49,8 +49,11 @@ from tqdm import tqdm
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 sys.path.insert(0, str(HERE))
+sys.path.insert(1, str(ROOT))
 
 from notebook_cost import measure  # noqa: E402
+
+from tools.book_costs import peak_memory_mib  # noqa: E402  (the costs page reads memory the same way)
 
 RESULTS = HERE / "results.json"
 STEPS = ("notebooks", "mnist", "micro", "import", "build", "pytest")
@@ -172,11 +175,6 @@ def run_pytest() -> dict:
     seconds = time.perf_counter() - start
     summary = done.stdout.strip().splitlines()[-1]
     return {"seconds": round(seconds, 1), "passed": done.returncode == 0, "summary": summary}
-
-
-def peak_memory_mib(cost: dict) -> dict:
-    """A chapter's peak memory: PSS (each shared page once) where measured, else RSS (older results)."""
-    return cost.get("peak_pss_mib", cost["peak_rss_mib"])
 
 
 def missed_targets(results: dict) -> list[str]:
