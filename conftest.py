@@ -7,6 +7,7 @@ import os
 import pytest
 
 from tools.nbval_tolerance import install as install_tolerant_comparison
+from tools.schedule import chapter_seconds, slowest_notebooks_first
 
 pytest_plugins = ["pytester"]  # tests/test_nbval_tolerance.py runs pytest --nbval on a tiny notebook
 
@@ -49,7 +50,8 @@ def _needs_mnist(item) -> bool:
 
 
 def pytest_collection_modifyitems(session, config, items):
-    """Fail once, clearly, when tests that need MNIST are collected and it cannot be had."""
+    """Order the tests for two workers; fail once, clearly, when tests that need MNIST cannot have it."""
+    slowest_notebooks_first(items, chapter_seconds())  # two workers: the long chapters start at once
     if not any(_needs_mnist(item) for item in items):
         return
     from companion.data import MNISTNotFoundError, load_mnist
