@@ -20,11 +20,13 @@ from tools.check_pages import (
     icon_problem,
     launch_problems,
     machinery_problems,
+    merge_problems,
     notebook_path,
     outside_book,
     page_line,
     parse_page,
     phone_problems,
+    shares,
     title_problem,
     untypeset_math,
 )
@@ -210,3 +212,18 @@ def test_phone_problems():
     assert "errata table" in found["phone-width"][1]
     assert found["top-bar"][0].startswith("8 controls in the phone's top bar (at most 6)")
     assert found["top-bar"][1] == "top-bar controls overlap: Launch / Search"
+
+
+@pytest.mark.parametrize("n_pages", [0, 1, 5, 38])
+def test_the_browsers_shares_hold_every_page_once(n_pages):
+    pages = [f"p{i}.html" for i in range(n_pages)]
+    dealt = shares(pages, jobs=2)
+    assert sorted(page for share in dealt for page in share) == sorted(pages)
+    assert len(dealt) == max(1, min(n_pages, 6)) and all(dealt) == (n_pages > 0)
+
+
+def test_problems_from_several_browsers_are_merged_per_page_and_check():
+    problems = {"a.html": {"axe": ["x"]}}
+    more = {"a.html": {"axe": ["y"], "search": ["z"]}, "b.html": {"navigation": ["w"]}}
+    merged = merge_problems(problems, more)
+    assert merged == {"a.html": {"axe": ["x", "y"], "search": ["z"]}, "b.html": {"navigation": ["w"]}}

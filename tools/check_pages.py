@@ -31,12 +31,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import multiprocessing
 import os
 import posixpath
 import re
 import shutil
 import sys
 import threading
+from concurrent.futures import ProcessPoolExecutor
 from contextlib import contextmanager
 from functools import partial
 from html.parser import HTMLParser
@@ -582,15 +584,10 @@ def served(html_dir: Path, http: bool):
         server.shutdown()
 
 
-def check_in_browser(
-    html_dir: Path, pages: list[str], screenshots: Path | None, http: bool, axe: Path | None = None
+def _check_shard(
+    html_dir: Path, pages: list[str], screenshots: Path | None, http: bool, axe: Path | None, all_pages: set[str] | None
 ) -> tuple[dict, set[int]]:
-    """Open every page; return {page: {check: [problems]}} and the code column widths seen (characters).
-
-    From files: every check, the phone and axe (unless ``axe`` is None) on every page, and the
-    interactions (tools/check_interactions.py). Served (``http``): the per-page checks at
-    1,280 px and the search.
-    """
+    """One browser's share of `check_in_browser`: `pages` one by one, then the interactions if given ``all_pages``."""
     from playwright.sync_api import sync_playwright
 
     try:
@@ -611,11 +608,49 @@ def check_in_browser(
             problems[page] = found
             if column is not None:
                 columns.add(column)
-        views = None if screenshots is None else screenshots / "views"
-        for page, found in check_interactions.run_all(context, base, allowed, set(pages), views, http).items():
-            for check, found_problems in found.items():
-                problems.setdefault(page, {}).setdefault(check, []).extend(found_problems)
+        if all_pages is not None:
+            views = None if screenshots is None else screenshots / "views"
+            found = check_interactions.run_all(context, base, allowed, all_pages, views, http)
+            merge_problems(problems, found)
         browser.close()
+    return problems, columns
+
+
+def merge_problems(problems: dict, more: dict) -> dict:
+    """{page: {check: [problems]}} with `more`'s problems added to each page's and check's list."""
+    for page, found in more.items():
+        for check, found_problems in found.items():
+            problems.setdefault(page, {}).setdefault(check, []).extend(found_problems)
+    return problems
+
+
+def shares(pages: list[str], jobs: int) -> list[list[str]]:
+    """`pages` dealt into 3 shares per job (fewer if there are fewer pages): no browser waits long for the last."""
+    n = max(1, min(len(pages), 3 * jobs))
+    return [pages[i::n] for i in range(n)]
+
+
+def check_in_browser(
+    html_dir: Path, pages: list[str], screenshots: Path | None, http: bool, axe: Path | None = None, jobs: int = 2
+) -> tuple[dict, set[int]]:
+    """Open every page; return {page: {check: [problems]}} and the code column widths seen (characters).
+
+    From files: every check, the phone and axe (unless ``axe`` is None) on every page, and the
+    interactions (tools/check_interactions.py). Served (``http``): the per-page checks at
+    1,280 px and the search. With ``jobs`` > 1, that many browsers, each in a process of its
+    own, take the interactions and shares of the pages as each becomes free.
+    """
+    if jobs < 2:
+        return _check_shard(html_dir, pages, screenshots, http, axe, set(pages))
+    shards = [([], set(pages))] + [(share, None) for share in shares(pages, jobs)]
+    problems, columns = {}, set()
+    spawn = multiprocessing.get_context("spawn")  # fresh processes: nothing of the parent's state
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=spawn) as pool:
+        futures = [pool.submit(_check_shard, html_dir, share, screenshots, http, axe, every) for share, every in shards]
+        for future in futures:
+            found, seen = future.result()
+            merge_problems(problems, found)
+            columns |= seen
     return problems, columns
 
 
@@ -630,6 +665,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warn", action="append", default=[], choices=CHECKS, help="report this check, do not fail")
     parser.add_argument("--axe", type=Path, default=AXE, help="axe-core's axe.min.js (.ci/browser installs it)")
     parser.add_argument("--no-axe", action="store_true", help="skip the accessibility check (faster)")
+    parser.add_argument("--jobs", type=int, default=2, help="browsers at once, each in its own process (default 2)")
     args = parser.parse_args(argv)
 
     html_dir = args.html
@@ -650,7 +686,7 @@ def main(argv: list[str] | None = None) -> int:
     redirects = [page for page in pages if parsed[page].redirect]  # no content of their own: only their link is checked
     screenshots = None if args.no_screenshots else args.screenshots
     opened = [p for p in pages if p not in redirects]
-    problems, columns = check_in_browser(html_dir, opened, screenshots, args.http, axe)
+    problems, columns = check_in_browser(html_dir, opened, screenshots, args.http, axe, args.jobs)
     for page, links in broken_links(parsed, files).items():
         problems.setdefault(page, {})["link"] = [f"broken link {link}" for link in links]
     for page in pages:
