@@ -236,14 +236,28 @@ def test_inline_figures_puts_each_svg_in_the_page_with_unique_ids_and_its_label(
 # ---------------------------------------------------------------- the built PDFs (CI)
 
 
-@pytest.mark.parametrize("edition", ["en", "zh"])
-def test_built_pdf_passes_every_check(edition):
-    pdf = PDF_DIR / book_pdf.PDF_FILES[edition]
-    need(pdf.is_file(), f"{pdf.relative_to(ROOT)}")
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_each_edition_gets_its_own_problems_whether_checked_at_once_or_in_turn(tmp_path, jobs):
+    found = check_pdf.check_editions(["en", "zh"], tmp_path, tmp_path, jobs=jobs)
+    assert found == {
+        "en": [f"{tmp_path / 'book.pdf'} not found: python tools/build_pdf.py"],
+        "zh": [f"{tmp_path / 'book.zh.pdf'} not found: python tools/build_pdf.py"],
+    }
+
+
+def test_built_pdfs_pass_every_check():
+    """Both editions, checked at once (tools/check_pdf.py, each in a process of its own)."""
+    for edition in ("en", "zh"):
+        pdf = PDF_DIR / book_pdf.PDF_FILES[edition]
+        need(pdf.is_file(), f"{pdf.relative_to(ROOT)}")
     need((HTML / "index.html").is_file(), "the HTML build")
-    found = check_pdf.check_edition(edition, PDF_DIR, HTML)
-    known = [line for line in found if any(check_pdf.KINDS[kind] in line for kind in check_pdf.KNOWN)]
-    assert [line for line in found if line not in known] == []  # the known kinds: tools/check_pdf.py's KNOWN
+    problems = {
+        edition: [line for line in found if not any(check_pdf.KINDS[kind] in line for kind in check_pdf.KNOWN)]
+        for edition, found in check_pdf.check_editions(["en", "zh"], PDF_DIR, HTML).items()
+    }  # the known kinds: tools/check_pdf.py's KNOWN
+    assert problems == {"en": [], "zh": []}, "\n".join(
+        f"{e}: {line}" for e, lines in problems.items() for line in lines
+    )
 
 
 # ---------------------------------------------------------------- the print stylesheet

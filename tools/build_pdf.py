@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import argparse
 import html
+import os
 import re
 import shutil
 import subprocess
@@ -185,7 +186,7 @@ def without_radicals(source: Path, index: int, target: Path) -> Path:
     from fontTools.ttLib import TTFont
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    partial = target.with_suffix(".partial")
+    partial = target.with_suffix(f".{os.getpid()}.partial")  # both editions may make it at once (.ci/browser)
     with TTFont(source, fontNumber=index, lazy=True) as font:
         for table in font["cmap"].tables:
             for code in [code for code in table.cmap if code in RADICALS]:

@@ -17,9 +17,11 @@ from __future__ import annotations
 
 import argparse
 import logging
+import multiprocessing
 import posixpath
 import re
 import sys
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
@@ -271,6 +273,15 @@ KINDS = {"radicals": "extract as radicals", "blank": "blank and the chapter goes
 KNOWN: tuple[str, ...] = ()
 
 
+def check_editions(names: list[str], pdf_dir: Path, html: Path, jobs: int = 2) -> dict[str, list[str]]:
+    """`check_edition` for each of `names`, `jobs` at once, each in a process of its own (about 40 s each)."""
+    if jobs < 2 or len(names) < 2:
+        return {name: check_edition(name, pdf_dir, html) for name in names}
+    with ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn")) as pool:
+        found = pool.map(check_edition, names, [pdf_dir] * len(names), [html] * len(names))
+        return dict(zip(names, found, strict=True))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pdf-dir", type=Path, default=ROOT / "_build" / "pdf")
@@ -278,10 +289,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--edition", choices=["en", "zh", "both"], default="both")
     parser.add_argument("--warn", action="append", default=[], choices=sorted(KINDS),
                         help="report this kind of problem without failing (repeatable)")  # fmt: skip
+    parser.add_argument("--jobs", type=int, default=2, help="editions checked at once (default 2)")
     args = parser.parse_args(argv)
     failed = 0
-    for name in ["en", "zh"] if args.edition == "both" else [args.edition]:
-        found = check_edition(name, args.pdf_dir, args.html)
+    names = ["en", "zh"] if args.edition == "both" else [args.edition]
+    for name, found in check_editions(names, args.pdf_dir, args.html, args.jobs).items():
         warned = [line for line in found if any(KINDS[kind] in line for kind in args.warn)]
         for line in found:
             print(f"{'WARN' if line in warned else 'FAIL'} {name}: {line}")
