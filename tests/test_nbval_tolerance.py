@@ -8,6 +8,7 @@ so that they also run against an older copy of the module; the end-to-end tests 
 from __future__ import annotations
 
 import json
+import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -376,41 +377,53 @@ def _notebook(source: str, stored, metadata=None, markdown=None) -> dict:
     return {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}
 
 
-def run_nbval(pytester, notebook: dict | str):
+def run_nbval(pytester, notebook: dict | str, *options: str):
     (pytester.path / "tools").mkdir(exist_ok=True)
     (pytester.path / "tools" / "nbval_tolerance.py").write_text(Path(nbval_tolerance.__file__).read_text("utf-8"))
     pytester.makeconftest("from tools.nbval_tolerance import install\n\ninstall()\n")
     text = notebook if isinstance(notebook, str) else json.dumps(notebook)
     (pytester.path / "cell.ipynb").write_text(text, encoding="utf-8")
-    return pytester.runpytest_subprocess("--nbval", "--nbval-current-env", "-p", "no:cacheprovider", "cell.ipynb")
+    return pytester.runpytest_subprocess(
+        "--nbval", "--nbval-current-env", "-p", "no:cacheprovider", *options, "cell.ipynb"
+    )
 
 
 def tolerance(**settings):
     return {"nbval": {"tolerance": {**settings, "reason": "measured spread over seeds"}}}
 
 
-@pytest.mark.parametrize(
-    ("source", "stored", "metadata", "passes"),
-    [
-        ('print("accuracy 95.38%")', "accuracy 95.37%\n", None, True),  # one unit of the last digit by default
-        ('print("accuracy 95.38%")', "accuracy 95.36%\n", None, False),
-        ('print("76 errors")', "77 errors\n", None, False),
-        ('print("accuracy 95.38%")', "accuracy 95.30%\n", tolerance(rtol=1e-3), True),
-        ('print("accuracy 95.38%")', "accuracy 96.38%\n", tolerance(rtol=1e-3), False),
-        ('print("p 0.9960")', "p 0.9961\n", None, True),
-        ('print("margin 0.1")', "margin 0.2\n", None, False),
-        ('print("76 errors, 95.38%")', "77 errors, 95.38%\n", tolerance(rtol=0.5), False),
-        ('print("76 errors, 95.38%")', "77 errors, 95.38%\n", tolerance(atol=2, integers=True), True),
-        ("print(2**64 + 1)", f"{2**64}\n", None, False),
-        ('print("1.5e-400")', "9.5e-400\n", None, False),
-        ('print("1.5e309")', "9.9e999\n", None, False),
-        ("print(1)", "2\n", {"tags": ["nbval-ignore-output"], "nbval": {"ignore_output": "a timing"}}, True),
-    ],
-)
-def test_pytest_nbval_uses_the_tolerance(pytester, source, stored, metadata, passes):
-    """End to end: a one-cell notebook through `pytest --nbval` with the comparison installed."""
-    result = run_nbval(pytester, _notebook(source, stored, metadata))
-    assert (result.ret == 0) == passes, result.stdout.str()
+# (source, stored output, cell metadata, whether `pytest --nbval` passes the cell)
+TOLERANCE_CASES = [
+    ('print("accuracy 95.38%")', "accuracy 95.37%\n", None, True),  # one unit of the last digit by default
+    ('print("accuracy 95.38%")', "accuracy 95.36%\n", None, False),
+    ('print("76 errors")', "77 errors\n", None, False),
+    ('print("accuracy 95.38%")', "accuracy 95.30%\n", tolerance(rtol=1e-3), True),
+    ('print("accuracy 95.38%")', "accuracy 96.38%\n", tolerance(rtol=1e-3), False),
+    ('print("p 0.9960")', "p 0.9961\n", None, True),
+    ('print("margin 0.1")', "margin 0.2\n", None, False),
+    ('print("76 errors, 95.38%")', "77 errors, 95.38%\n", tolerance(rtol=0.5), False),
+    ('print("76 errors, 95.38%")', "77 errors, 95.38%\n", tolerance(atol=2, integers=True), True),
+    ("print(2**64 + 1)", f"{2**64}\n", None, False),
+    ('print("1.5e-400")', "9.5e-400\n", None, False),
+    ('print("1.5e309")', "9.9e999\n", None, False),
+    ("print(1)", "2\n", {"tags": ["nbval-ignore-output"], "nbval": {"ignore_output": "a timing"}}, True),
+]
+
+
+def test_pytest_nbval_uses_the_tolerance(pytester):
+    """End to end: one notebook, a cell per case, through `pytest --nbval` with the comparison installed.
+
+    Each cell is its own test item (``Cell N``), so one run gives every case's verdict.
+    """
+    cells = [_notebook(source, stored, metadata)["cells"][0] for source, stored, metadata, _ in TOLERANCE_CASES]
+    for number, cell in enumerate(cells):
+        cell["id"], cell["execution_count"] = f"c{number}", number + 1
+    result = run_nbval(pytester, {"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5}, "-v")
+    out = result.stdout.str()
+    verdicts = {int(n): word == "PASSED" for n, word in re.findall(r"::Cell (\d+) (PASSED|FAILED)", out)}
+    expected = {number: case[3] for number, case in enumerate(TOLERANCE_CASES)}
+    wrong = [TOLERANCE_CASES[n][:2] for n in expected if verdicts.get(n) != expected[n]]
+    assert not wrong, f"cases judged wrongly: {wrong}\n{out}"
 
 
 @pytest.mark.parametrize(
