@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 
 from tools.nbval_tolerance import install as install_tolerant_comparison
 from tools.schedule import chapter_seconds, slowest_notebooks_first
@@ -13,6 +14,12 @@ pytest_plugins = ["pytester"]  # tests/test_nbval_tolerance.py runs pytest --nbv
 
 # Keep TensorFlow's C++ start-up lines out of test output and notebook kernels.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+# Property tests (hypothesis) draw the same examples on every run, from a hash of each test, so a
+# run is reproducible on any machine; HYPOTHESIS_PROFILE=explore draws new ones on every run.
+hypothesis_settings.register_profile("reproducible", derandomize=True)
+hypothesis_settings.register_profile("explore", derandomize=False)
+hypothesis_settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "reproducible"))
 
 
 def _execute_with_history(self, cell_input, allow_stdin=None):

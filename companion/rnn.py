@@ -217,6 +217,8 @@ def clip_gradients(grads: dict, max_norm: float):
         check_finite(f"grads[{name!r}]", g, error=FloatingPointError)
     norm = _global_norm(grads)
     scale = min(1.0, max_norm / (norm + 1e-12))
+    if scale < np.finfo(np.float64).tiny:  # subnormal (a norm of 1e304 clipped to 1e-16): divide first, keep the digits
+        return {k: g / (norm + 1e-12) * max_norm for k, g in grads.items()}, norm
     return {k: g * scale for k, g in grads.items()}, norm
 
 
