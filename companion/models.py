@@ -222,15 +222,28 @@ def shifted_batches(x, y, batch_size: int, shift: float, seed: int = 0):
     check_labels(y, 2**31, n=len(x), name="y")  # class indices (N,): not one-hot rows, not floats, not negative
     if not as_bytes:
         check_finite("x", x)  # NaN pixels would train on silently
-    images, labels = tf.constant(x), tf.constant(y)
     order = tf.data.Dataset.range(len(x)).shuffle(len(x), seed=seed, reshuffle_each_iteration=True)
-    batches = order.batch(batch_size).map(lambda i: (tf.gather(images, i), tf.gather(labels, i)))
+    batches = order.batch(batch_size).map(lambda i: _gathered(x, y, i))
     if as_bytes:  # the values prepare_images gives: float32 division by 255, then a channel axis
         batches = batches.map(lambda a, b: ((tf.cast(a, tf.float32) / 255.0)[..., None], b))
     if shift:
         shifter = layers.RandomTranslation(shift, shift, fill_mode="constant", seed=seed)
         batches = batches.map(lambda a, b: (shifter(a, training=True), b))
     return batches.prefetch(1)
+
+
+def _gathered(x, y, index):
+    """The images and labels at ``index`` (a tensor), taken from the NumPy arrays (chapter 5).
+
+    Through `tf.numpy_function`, so TensorFlow never holds the whole set: a tensor made of it
+    (``tf.constant``) costs two copies, about 90 MB for MNIST's 55,000 uint8 training images.
+    """
+    import tensorflow as tf
+
+    images, labels = tf.numpy_function(lambda i: (x[i], y[i]), [index], (tf.as_dtype(x.dtype), tf.as_dtype(y.dtype)))
+    images.set_shape((None, *x.shape[1:]))
+    labels.set_shape((None, *y.shape[1:]))
+    return images, labels
 
 
 def epoch_log():
