@@ -210,9 +210,12 @@ def clip_gradients(grads: dict, max_norm: float):
     if not isinstance(grads, Mapping):
         raise TypeError(f"grads must be a dict of arrays; got {type(grads).__name__}")
     max_norm = check_number("max_norm", max_norm, positive=True)
-    if max_norm < 1e-30:  # float32 gradients scaled that far fall into subnormals and lose their digits
-        raise ValueError(f"max_norm must be at least 1e-30 to clip to meaningfully; got {max_norm!r}")
     grads = {name: as_float_array(f"grads[{name!r}]", g) for name, g in grads.items()}
+    # gradients scaled below their type's smallest normal number fall into subnormals and lose digits
+    floor = max([1e-30] + [float(np.finfo(g.dtype).tiny) for g in grads.values()])
+    if max_norm < floor:
+        raise ValueError(f"max_norm must be at least {floor:.2g} to clip these gradients meaningfully (below it "
+                         f"they become subnormal numbers and lose digits); got {max_norm!r}")  # fmt: skip
     for name, g in grads.items():
         check_finite(f"grads[{name!r}]", g, error=FloatingPointError)
     norm = _global_norm(grads)

@@ -475,3 +475,8 @@ def test_clipping_to_a_subnormal_norm_is_refused():
     """A max_norm so small that float32 gradients would underflow is an argument error, not a silent rounding."""
     with pytest.raises(ValueError, match="at least 1e-30"):
         clip_gradients({"b": np.float32(2.0)}, 9.2e-41)
+    # float16's smallest normal number is 2**-14: below it, clipped float16 gradients lose digits
+    with pytest.raises(ValueError, match="at least 6.1e-05"):
+        clip_gradients({"a": np.ones(3), "b": np.float16(2.0)}, 1.2e-7)
+    clipped, _ = clip_gradients({"a": np.ones(3), "b": np.float16(2.0)}, 2.0**-14)
+    assert clipped["b"].dtype == np.float16 and 0 < clipped["b"] <= 2.0**-14
