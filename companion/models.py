@@ -201,7 +201,7 @@ def improved_model(
 
 
 def shifted_batches(x, y, batch_size: int, shift: float, seed: int = 0):
-    """A tf.data pipeline of shuffled batches, each image moved by up to ``shift`` of its size (chapter 5).
+    """A tf.data pipeline of shuffled batches, each image moved by up to ``shift`` of its size (chapters 3, 5).
 
     The shifts (`keras.layers.RandomTranslation`, black fill) are drawn afresh every epoch,
     so the model never sees exactly the same image twice: cheap data augmentation.
@@ -233,7 +233,7 @@ def shifted_batches(x, y, batch_size: int, shift: float, seed: int = 0):
 
 
 def _gathered(x, y, index):
-    """The images and labels at ``index`` (a tensor), taken from the NumPy arrays (chapter 5).
+    """The images and labels at ``index`` (a tensor), taken from the NumPy arrays (chapters 3, 5).
 
     Through `tf.numpy_function`, so TensorFlow never holds the whole set: a tensor made of it
     (``tf.constant``) costs two copies, about 90 MB for MNIST's 55,000 uint8 training images.
