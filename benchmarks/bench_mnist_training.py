@@ -19,8 +19,8 @@ book recipe's seed spread from ``companion/reference/recipe_runs.json``, made by
         --json companion/reference/recipe_runs.json --label normal
     ONEDNN_MAX_CPU_ISA=AVX OPENBLAS_NUM_THREADS=1 python benchmarks/bench_mnist_training.py \
         --variants book --seeds 0 1 2 3 4 --json companion/reference/recipe_runs.json --label perturbed
-    python benchmarks/bench_mnist_training.py --variants with-shifts --seeds 0 1 2 3 4 \
-        --json companion/reference/recipe_runs.json --label ablation
+    python benchmarks/bench_mnist_training.py --variants with-shifts no-batch-norm no-label-smoothing \
+        3-epochs --seeds 0 1 2 3 4 --json companion/reference/recipe_runs.json --label ablation
 """
 
 from __future__ import annotations
