@@ -307,6 +307,15 @@ def test_the_shipped_recipe_runs_measure_todays_recipe():
         assert len({run["seed"] for run in book}) == len(book)  # one run per seed
 
 
+def test_the_shipped_ablation_runs_hold_no_test_accuracy():
+    """Chapter 5 chooses between variants on validation: their test scores are neither computed nor stored."""
+    from companion.models import recipe_runs
+
+    runs = recipe_runs()["ablation"]["runs"]
+    assert runs and all(run["test_accuracy"] is None for run in runs)
+    assert all(run["variant"] != "book" for run in runs)
+
+
 def test_a_manifest_without_its_model_file_names_the_fix(tmp_path):
     import shutil
 
