@@ -1,16 +1,16 @@
 """Benchmark: training time and test accuracy of chapter 5's improved CNN, and what each ingredient buys.
 
-Trains `companion.models.train_improved` on the first 55,000 MNIST training images (kept as
-uint8, as chapter 5 does) with the book's recipe (`IMPROVED_RECIPE`), and with one ingredient
-changed at a time (``VARIANTS``: with random shifts of up to 8 % of the image, without batch
-normalisation, without label smoothing, one epoch less), for each requested seed, and prints the validation accuracy
-(last 5,000 training images, what the recipe is chosen by), the wall and CPU seconds of `fit` (on
-a shared machine the CPU seconds are the steadier figure), and for the book's recipe alone the
-test accuracy. A variant's test accuracy is never computed: a recipe chosen between variants must
-not lean on the test set, and a number in a results file is soon a number someone looked at
-(chapter 5, test-set hygiene). Also prints
-the process's peak resident memory. To see how the numbers move with the CPU's kernels, run it
-again with ``ONEDNN_MAX_CPU_ISA=AVX OPENBLAS_NUM_THREADS=1``.
+Trains `companion.models.train_improved` on the first 55,000 MNIST training images (kept as uint8,
+as chapter 5 does) with the book's recipe (`IMPROVED_RECIPE`), and with one ingredient changed at a
+time (``VARIANTS``: with random shifts of up to 8 % of the image, without batch normalisation,
+without label smoothing, one epoch less), for each requested seed, and prints the validation
+accuracy (last 5,000 training images, what the recipe is chosen by), the wall and CPU seconds of
+`fit` (on a shared machine the CPU seconds are the steadier figure), and for the book's recipe
+alone the test accuracy. A variant's test accuracy is never computed: a recipe chosen between
+variants must not lean on the test set, and a number in a results file is soon a number someone
+looked at (chapter 5, test-set hygiene). Also prints the process's peak resident memory. To see how
+the numbers move with the CPU's kernels, run it again with
+``ONEDNN_MAX_CPU_ISA=AVX OPENBLAS_NUM_THREADS=1``.
 Needs MNIST: set ``MNIST_PATH`` on a machine without internet.
 Run: ``python benchmarks/bench_mnist_training.py [--seeds 0 1 2] [--epochs 3] [--variants book ...]``
 
