@@ -316,6 +316,24 @@ def test_the_shipped_ablation_runs_hold_no_test_accuracy():
     assert all(run["variant"] != "book" for run in runs)
 
 
+def test_the_shipped_ablation_runs_each_change_todays_recipe_in_one_ingredient():
+    """Chapter 5's table says 'one thing changed at a time': each variant is today's recipe plus its own change."""
+    import importlib.util
+    from pathlib import Path
+
+    from companion.models import IMPROVED_RECIPE, recipe_runs
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "bench_mnist_training.py"
+    spec = importlib.util.spec_from_file_location("bench_mnist_training", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    runs = recipe_runs()["ablation"]["runs"]
+    assert {run["variant"] for run in runs} == set(bench.VARIANTS) - {"book"}
+    for run in runs:
+        change = bench.VARIANTS[run["variant"]]
+        assert len(change) == 1 and run["recipe"] == {**IMPROVED_RECIPE, **change, "seed": run["seed"]}, run["variant"]
+
+
 def test_a_manifest_without_its_model_file_names_the_fix(tmp_path):
     import shutil
 
